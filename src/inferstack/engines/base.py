@@ -1,0 +1,95 @@
+"""What every engine module provides: identity, capability table (data), naming and constraints.
+
+Rendering hooks are added by the render pipeline; this module stays import-light so that
+`validate` can load all six engines cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .features import FEATURES
+
+if TYPE_CHECKING:
+    from ..errors import Diagnostic
+    from ..spec.loader import SourceDoc
+    from ..spec.model import Stack
+
+NATIVE = "native"
+GENERIC = "generic"
+NO = "no"
+LEVELS = (NATIVE, GENERIC, NO)
+
+
+@dataclass(frozen=True)
+class Support:
+    level: str
+    how: str  # the primitive used (native/generic), or why it cannot be expressed (no)
+
+    @property
+    def supported(self) -> bool:
+        return self.level != NO
+
+
+def native(how: str) -> Support:
+    return Support(NATIVE, how)
+
+
+def generic(how: str) -> Support:
+    return Support(GENERIC, how)
+
+
+def no(why: str) -> Support:
+    return Support(NO, why)
+
+
+@dataclass(frozen=True)
+class GeneratedName:
+    """A name the engine (or its controller) derives from spec names."""
+
+    name: str
+    what: str  # e.g. "Kthena pod name"
+    path: tuple  # the spec field whose value made it long
+    limit: int = 63
+
+
+@dataclass
+class Engine:
+    name: str
+    title: str
+    version: str
+    summary: str
+    capabilities: dict[str, Support]
+    default_gateway: str  # what gateway.implementation: auto resolves to
+    upstream: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        missing = set(FEATURES) - set(self.capabilities)
+        extra = set(self.capabilities) - set(FEATURES)
+        if missing or extra:
+            raise ValueError(f"engine {self.name}: capability table mismatch: missing {sorted(missing)}, unknown {sorted(extra)}")
+
+    def support(self, feature: str) -> Support:
+        return self.capabilities[feature]
+
+    def gateway(self, stack: Stack) -> str:
+        """The resolved gateway implementation for a stack."""
+        return self.default_gateway if stack.gateway_implementation == "auto" else stack.gateway_implementation
+
+    # --- hooks an engine overrides -------------------------------------------------
+    def generated_names(self, stack: Stack) -> list[GeneratedName]:
+        return [
+            GeneratedName(model_object_name(stack, m), f"{self.title} workload name", ("spec", "models", m.index, "name"))
+            for m in stack.models
+        ]
+
+    def constraints(self, stack: Stack, doc: SourceDoc) -> list[Diagnostic]:
+        """Engine-specific checks beyond the capability table (rule INF302)."""
+        return []
+
+
+def model_object_name(stack: Stack, model) -> str:
+    """Default base name of a model's objects: <stack>-<model>."""
+    return f"{stack.name}-{model.name}"

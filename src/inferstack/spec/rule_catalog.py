@@ -1,0 +1,73 @@
+"""Every diagnostic rule of `validate`, with its stable id and a one-line doc.
+
+Ids never change meaning once published; retired ids are not reused.
+INF0xx: reading the file. INF1xx: schema. INF2xx: semantic rules. INF3xx: engine capabilities.
+INF4xx: secrets. INF5xx: advisories (warnings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: str
+    doc: str
+
+
+_RULES = (
+    # -- reading the file
+    Rule("INF001", "yaml-syntax", "error", "The file is not valid YAML; the position is where the parser stopped."),
+    Rule("INF002", "duplicate-key", "error", "A mapping repeats a key; YAML loaders would silently keep only one value."),
+    Rule("INF003", "multiple-documents", "error", "A spec file holds exactly one YAML document; split the others into their own files."),
+    Rule("INF004", "empty-document", "error", "The file has no content."),
+    Rule("INF005", "not-a-mapping", "error", "The document (or a key) is not what a spec needs: a mapping with string keys."),
+    Rule("INF006", "wrong-api-version", "error", "apiVersion must be inferstack.dev/v1alpha1."),
+    Rule("INF007", "wrong-kind", "error", "kind must be InferenceStack."),
+    Rule("INF008", "unsupported-yaml", "error", "A YAML feature the spec does not accept: custom tags, binary values, or alias expansion past the size limit."),
+    Rule("INF009", "encoding", "error", "The file is not UTF-8 text."),
+    # -- schema
+    Rule("INF101", "unknown-field", "error", "A field the spec does not define (typos are reported with the closest known field)."),
+    Rule("INF102", "wrong-type", "error", "A value has the wrong type (for example a number where a string is required)."),
+    Rule("INF103", "missing-field", "error", "A required field is missing."),
+    Rule("INF104", "invalid-choice", "error", "A value is not one of the allowed choices."),
+    Rule("INF105", "out-of-range", "error", "A value breaks a constraint: minimum/maximum, length, pattern or uniqueness."),
+    # -- semantic
+    Rule("INF201", "invalid-name", "error", "Names and label keys/values must be valid Kubernetes names (DNS-1123 labels, label syntax)."),
+    Rule("INF202", "name-too-long", "error", "A name the engine generates from spec names would exceed 63 characters."),
+    Rule("INF203", "duplicate-name", "error", "Pool, model, adapter, benchmark and tier names must be unique."),
+    Rule("INF211", "unknown-node-pool", "error", "models[].nodePool must name a declared node pool."),
+    Rule("INF212", "unknown-benchmark-model", "error", "benchmarks[].model must name a model or one of its LoRA adapters."),
+    Rule("INF213", "topology-reference", "error", "Pool topology keys, tiers and highestTier must refer to declared tiers; list values need one entry per node."),
+    Rule("INF214", "topology-tree", "error", "Pool topology must form a tree: each tier value has exactly one parent in the tier above."),
+    Rule("INF221", "gpu-fit", "error", "The GPUs one replica needs must fit on its nodes (countPerNode x nodesPerReplica)."),
+    Rule("INF222", "gpu-capacity", "error", "All replicas of the models on a pool must fit in the pool's GPU capacity."),
+    Rule("INF223", "replica-bounds", "error", "autoscaling.minReplicas <= replicas <= autoscaling.maxReplicas."),
+    Rule("INF224", "gpu-runtime-placement", "error", "A GPU runtime (vllm, sglang) needs an accelerator pool; only the simulator runs on CPU pools."),
+    Rule("INF225", "parallelism-layout", "error", "Parallelism and nodesPerReplica must divide evenly; with disaggregation, parallelism is set per role."),
+    Rule("INF226", "reserved-arg", "error", "runtime.args must not set what the spec controls (port, served name, parallelism, LoRA, KV transfer)."),
+    Rule("INF227", "routing-mismatch", "error", "routing.strategy pd needs disaggregation, and a disaggregated model routes with pd (or auto)."),
+    Rule("INF231", "provider-field", "error", "A pool field that the cluster provider does not accept (nodes on clouds, min/maxNodes or instanceType on kind)."),
+    Rule("INF232", "provider-missing-field", "error", "A pool field the cluster provider requires (instanceType on cloud accelerator pools, nodes on kind)."),
+    Rule("INF233", "simulated-gpus", "error", "simulated: true is only valid on kind, and simulated and real GPUs cannot be mixed in one cluster."),
+    Rule("INF234", "device-plugin", "error", "The device plugin must match the provider and the accelerator vendor of the pools."),
+    Rule("INF235", "topology-provider", "error", "Static topology (pool topology, discovery static) needs kind or existing; clouds discover tiers from node labels."),
+    Rule("INF236", "scheduler-config", "error", "scheduling.volcano settings are only valid with scheduler: volcano."),
+    Rule("INF237", "accelerator-product", "error", "The accelerator product must be known for the provider so that node pools can request it."),
+    Rule("INF238", "gpu-sharing", "error", "GPU sharing needs an NVIDIA device plugin that implements it."),
+    Rule("INF239", "kubernetes-version", "error", "The Kubernetes version must be one inferstack has schemas (and, on kind, a pinned node image) for."),
+    # -- engine capabilities
+    Rule("INF301", "engine-capability", "error", "The chosen engine cannot express a requested feature; the message names the engines that can."),
+    Rule("INF302", "engine-constraint", "error", "A value the chosen engine's API rejects (e.g. too many roles, unsupported combination)."),
+    # -- secrets
+    Rule("INF401", "literal-secret", "error", "A value looks like a literal credential; reference a Secret instead."),
+    # -- advisories
+    Rule("INF501", "unpinned-revision", "warning", "A model source without a pinned revision makes results irreproducible."),
+    Rule("INF502", "unpinned-image", "error", "Images must be pinned to a tag or digest, never `latest` or untagged."),
+    Rule("INF503", "single-stage-benchmark", "warning", "A benchmark with one rate gives no latency-throughput curve."),
+)
+
+RULES: dict[str, Rule] = {r.id: r for r in _RULES}

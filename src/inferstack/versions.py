@@ -1,0 +1,129 @@
+"""The version catalogue: every chart, image, manifest bundle and CRD set inferstack installs.
+
+This is the ONE place versions live. Templates and engine modules read them from here;
+a version bump is a one-line diff here that golden tests and CRD checks then judge.
+No entry may use a `latest` tag or an unpinned image.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# Kubernetes minor versions inferstack renders for (kubernetes-validate ships schemas for them).
+KUBERNETES_DEFAULT = "1.34"
+KUBERNETES_SUPPORTED = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37")
+
+KIND = MappingProxyType(
+    {
+        "version": "v0.32.0",
+        # kindest/node images pinned by digest, per Kubernetes minor.
+        "nodeImages": MappingProxyType(
+            {
+                "1.34": "kindest/node:v1.34.0@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
+                "1.36": "kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5",
+            }
+        ),
+    }
+)
+
+# Helm charts: repo is an https Helm repository or an oci:// reference (then chart is the last path part).
+CHARTS = MappingProxyType(
+    {
+        "nvidia-device-plugin": {"repo": "https://nvidia.github.io/k8s-device-plugin", "chart": "nvidia-device-plugin", "version": "0.20.0"},
+        "gpu-operator": {"repo": "https://helm.ngc.nvidia.com/nvidia", "chart": "gpu-operator", "version": "v26.7.0"},
+        "fake-gpu-operator": {"repo": "oci://ghcr.io/run-ai/fake-gpu-operator", "chart": "fake-gpu-operator", "version": "0.2.0"},
+        "amd-gpu": {"repo": "https://rocm.github.io/k8s-device-plugin", "chart": "amd-gpu", "version": "0.21.0"},
+        "volcano": {"repo": "https://volcano-sh.github.io/helm-charts", "chart": "volcano", "version": "1.15.1"},
+        "lws": {"repo": "oci://registry.k8s.io/lws/charts", "chart": "lws", "version": "0.10.0"},
+        "envoy-gateway": {"repo": "oci://docker.io/envoyproxy", "chart": "gateway-helm", "version": "v1.8.1"},
+        "envoy-ai-gateway-crds": {"repo": "oci://docker.io/envoyproxy", "chart": "ai-gateway-crds-helm", "version": "v1.1.0"},
+        "envoy-ai-gateway": {"repo": "oci://docker.io/envoyproxy", "chart": "ai-gateway-helm", "version": "v1.1.0"},
+        "agentgateway-crds": {"repo": "oci://cr.agentgateway.dev/charts", "chart": "agentgateway-crds", "version": "v1.0.0"},
+        "agentgateway": {"repo": "oci://cr.agentgateway.dev/charts", "chart": "agentgateway", "version": "v1.0.0"},
+        "istio-base": {"repo": "https://istio-release.storage.googleapis.com/charts", "chart": "base", "version": "1.28.0"},
+        "istiod": {"repo": "https://istio-release.storage.googleapis.com/charts", "chart": "istiod", "version": "1.28.0"},
+        "kgateway-crds": {"repo": "oci://cr.kgateway.dev/kgateway-dev/charts", "chart": "kgateway-crds", "version": "v2.1.0"},
+        "kgateway": {"repo": "oci://cr.kgateway.dev/kgateway-dev/charts", "chart": "kgateway", "version": "v2.1.0"},
+        "cert-manager": {"repo": "https://charts.jetstack.io", "chart": "cert-manager", "version": "v1.17.0"},
+        "kube-prometheus-stack": {"repo": "https://prometheus-community.github.io/helm-charts", "chart": "kube-prometheus-stack", "version": "79.1.0"},
+        "metrics-server": {"repo": "https://kubernetes-sigs.github.io/metrics-server", "chart": "metrics-server", "version": "3.13.0"},
+        "kthena": {"repo": "oci://ghcr.io/volcano-sh/charts", "chart": "kthena", "version": "v1.0.0"},
+        "llmaz": {"repo": "oci://registry-1.docker.io/inftyai", "chart": "llmaz", "version": "0.0.10"},
+        "ome-crd": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-crd", "version": "v0.1.5"},
+        "ome-resources": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-resources", "version": "v0.1.5"},
+        "kserve-crd": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-crd", "version": "v0.20.0"},
+        "kserve-resources": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-resources", "version": "v0.20.0"},
+        "kserve-llmisvc-crd": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-llmisvc-crd", "version": "v0.20.0"},
+        "kserve-llmisvc-resources": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-llmisvc-resources", "version": "v0.20.0"},
+        "kserve-runtime-configs": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-runtime-configs", "version": "v0.20.0"},
+        "llm-d-router-standalone": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-standalone", "version": "v0.10.0"},
+        "llm-d-router-gateway": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-gateway", "version": "v0.10.0"},
+    }
+)
+
+# Manifest bundles applied as plain YAML (server-side apply for large CRDs).
+BUNDLES = MappingProxyType(
+    {
+        "gateway-api": {"url": "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml", "version": "v1.6.1"},
+        "gateway-api-inference-extension": {
+            "url": "https://github.com/kubernetes-sigs/gateway-api-inference-extension/releases/download/v1.6.0/v1-manifests.yaml",
+            "version": "v1.6.0",
+        },
+        "prometheus-operator-crds": {
+            "url": "https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml",
+            "version": "v0.93.0",
+        },
+        "aibrix-dependency": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-dependency-v0.7.0.yaml", "version": "v0.7.0"},
+        "aibrix-core-crds": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-crds-v0.7.0.yaml", "version": "v0.7.0"},
+        "aibrix-core": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-v0.7.0.yaml", "version": "v0.7.0"},
+        "lws": {"url": "https://github.com/kubernetes-sigs/lws/releases/download/v0.10.0/manifests.yaml", "version": "v0.10.0"},
+    }
+)
+
+# Container images. Keys are stable names used by templates and engines.
+IMAGES = MappingProxyType(
+    {
+        # model servers
+        "vllm": "vllm/vllm-openai:v0.11.0",
+        "sglang": "lmsysorg/sglang:v0.5.5.post3-cu129-amd64",
+        "simulator": "ghcr.io/llm-d/llm-d-inference-sim:v0.8.2",
+        # benchmark tools
+        "inference-perf": "quay.io/inference-perf/inference-perf:v0.6.1",
+        "vllm-bench": "vllm/vllm-openai:v0.11.0",
+        "guidellm": "ghcr.io/vllm-project/guidellm:v0.7.3",
+        "curl": "curlimages/curl:8.11.1",
+    }
+)
+
+# Pinned upstream CRD sets: component -> version folder under the CRD directory.
+CRDS = MappingProxyType(
+    {
+        "aibrix": "v0.7.0",
+        "envoy-ai-gateway": "v1.1.0",
+        "gateway-api": "v1.6.1",
+        "gateway-api-inference-extension": "v1.6.0",
+        "gke": "master-2026-08-21",
+        "karpenter": "v1.14.1",
+        "karpenter-azure": "v1.14.2",
+        "kserve": "v0.20.0",
+        "kthena": "v1.0.0",
+        "llm-d-router": "main-2026-08-22",
+        "llmaz": "v0.1.4",
+        "lws": "v0.10.0",
+        "ome": "v0.1.5",
+        "prometheus-operator": "v0.93.0",
+        "volcano": "v1.15.1",
+    }
+)
+
+
+def chart(name: str) -> dict:
+    return dict(CHARTS[name])
+
+
+def image(name: str) -> str:
+    return IMAGES[name]
+
+
+def bundle(name: str) -> dict:
+    return dict(BUNDLES[name])

@@ -1,0 +1,29 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+INVALID_SPECS = sorted((ROOT / "tests" / "specs" / "invalid").glob("*.yaml"))
+
+
+def crd_dir() -> Path | None:
+    """The pinned upstream CRDs: INFERSTACK_CRD_DIR, else ../shared/crds next to the checkout."""
+    env = os.environ.get("INFERSTACK_CRD_DIR")
+    candidates = [Path(env)] if env else [ROOT.parent / "shared" / "crds"]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    return None
+
+
+@pytest.fixture(scope="session")
+def crds() -> Path:
+    found = crd_dir()
+    if found is None:
+        msg = "pinned CRDs not found: set INFERSTACK_CRD_DIR or place them at ../shared/crds"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return found

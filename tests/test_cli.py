@@ -1,0 +1,99 @@
+"""The command line: exit codes, output formats, and no tracebacks."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from inferstack.cli import main
+
+from .conftest import EXAMPLES, ROOT
+
+INVALID = ROOT / "tests" / "specs" / "invalid"
+
+
+def run(*argv):
+    return subprocess.run([sys.executable, "-m", "inferstack.cli", *argv], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_valid_specs_exit_zero(capsys):
+    assert main(["validate", *map(str, EXAMPLES)]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and "valid" in out.err
+
+
+def test_invalid_spec_exits_one_with_the_diagnostic_line(capsys):
+    spec = INVALID / "INF101-unknown-field.yaml"
+    assert main(["validate", str(spec)]) == 1
+    line = capsys.readouterr().out.strip()
+    assert line == (f"{spec}:17:7: error[INF101] $.spec.models[0].replica: unknown field 'replica' "
+                    "(did you mean 'replicas'?)")
+
+
+def test_json_output_has_the_documented_keys(capsys):
+    main(["validate", "-o", "json", str(INVALID / "INF104-invalid-choice.yaml")])
+    [d] = json.loads(capsys.readouterr().out)
+    assert set(d) == {"file", "line", "column", "severity", "rule", "path", "message", "hint"}
+    assert (d["rule"], d["line"], d["column"]) == ("INF104", 16, 17)
+
+
+def test_github_output_is_an_annotation(capsys):
+    main(["validate", "-o", "github", str(INVALID / "INF101-unknown-field.yaml")])
+    out = capsys.readouterr().out
+    assert out.startswith("::error file=") and ",line=17,col=7,title=INF101::" in out
+
+
+def test_warnings_pass_unless_strict(capsys):
+    spec = str(INVALID / "INF501-unpinned-revision.yaml")
+    assert main(["validate", spec]) == 0
+    assert main(["validate", "--strict", spec]) == 1
+
+
+def test_missing_file_is_a_usage_error(capsys):
+    assert main(["validate", "does-not-exist.yaml"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_directory_is_a_usage_error(capsys):
+    assert main(["validate", str(ROOT)]) == 2
+
+
+def test_bad_flag_is_a_usage_error():
+    r = run("validate", "--output", "xml", str(EXAMPLES[0]))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_engine_override_reports_capabilities(capsys):
+    spec = next(e for e in EXAMPLES if e.name == "eks-h100-pd.yaml")
+    assert main(["validate", "--engine", "llmaz", str(spec)]) == 1
+    assert "error[INF301]" in capsys.readouterr().out
+
+
+def test_rules_lists_every_rule(capsys):
+    from inferstack.spec.rule_catalog import RULES
+
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert all(rule_id in out for rule_id in RULES)
+    assert main(["rules", "INF999"]) == 2
+
+
+def test_schema_command_prints_the_schema(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["$id"].endswith("inferencestack.v1alpha1.schema.json")
+
+
+@pytest.mark.parametrize("command", [["validate", str(EXAMPLES[0])], ["rules"]])
+def test_offline_commands_do_not_import_pulumi(command):
+    code = (f"import sys; from inferstack.cli import main; main({command!r}); "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_kubernetes', 'jinja2')]; "
+            "sys.stderr.write('LOADED:' + ','.join(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stderr.rsplit("LOADED:", 1)[1] == ""
+
+
+def test_rules_doc_is_generated_from_the_catalog(capsys):
+    main(["rules", "-o", "markdown"])
+    table = capsys.readouterr().out
+    assert table in (ROOT / "docs" / "rules.md").read_text(), "regenerate docs/rules.md: inferstack rules -o markdown"
