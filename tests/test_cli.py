@@ -71,7 +71,7 @@ def test_engine_override_reports_capabilities(capsys):
 
 
 def test_rules_lists_every_rule(capsys):
-    from inferstack.spec.rule_catalog import RULES
+    from inferstack.rule_catalog import RULES
 
     assert main(["rules"]) == 0
     out = capsys.readouterr().out

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from inferstack.spec.rule_catalog import RULES
+from inferstack.rule_catalog import RULES
 from inferstack.spec.validate import validate_file
 
 from .conftest import INVALID_SPECS

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inferstack.errors import Diagnostic
-from inferstack.spec.rule_catalog import RULES
+from inferstack.rule_catalog import RULES
 from inferstack.spec.validate import validate_text
 
 from .conftest import EXAMPLES

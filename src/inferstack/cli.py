@@ -38,7 +38,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from .spec.rule_catalog import RULES
+    from .rule_catalog import RULES
 
     wanted = [r.upper() for r in args.ids]
     unknown = [r for r in wanted if r not in RULES]

@@ -1,4 +1,4 @@
-"""Every diagnostic rule of `validate`, with its stable id and a one-line doc.
+"""Every diagnostic rule inferstack reports, with its stable id and a one-line doc.
 
 Ids never change meaning once published; retired ids are not reused.
 INF0xx: reading the file. INF1xx: schema. INF2xx: semantic rules. INF3xx: engine capabilities.
