@@ -27,3 +27,13 @@ def crds() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return found
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite tests/golden from the current render output instead of comparing")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    return request.config.getoption("--update-goldens")

@@ -37,6 +37,56 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if files_with_errors else EXIT_OK
 
 
+def _print_diagnostics(diags, output: str = "text") -> None:
+    from .errors import FORMATTERS
+
+    sys.stdout.write(FORMATTERS[output](diags))
+    sys.stdout.flush()
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .engines import ENGINE_NAMES
+    from .engines.base import EngineNotImplemented
+    from .render.pipeline import render_stack
+    from .render.writer import write
+    from .spec.validate import read_spec, validate_text
+
+    raw = read_spec(args.spec)
+    own = validate_text(raw, args.spec)
+    if not own.ok:
+        _print_diagnostics(own.diagnostics)
+        return EXIT_FINDINGS
+    if args.engine == "all":
+        engines = list(ENGINE_NAMES)
+    else:
+        engines = [args.engine or own.stack.engine]
+    results = []
+    for engine in engines:
+        result = own if engine == own.stack.engine else validate_text(raw, args.spec, engine=engine)
+        if not result.ok:
+            if len(engines) == 1:
+                _print_diagnostics(result.diagnostics)
+                return EXIT_FINDINGS
+            rules = sorted({d.rule for d in result.diagnostics if d.severity == "error"})
+            print(f"inferstack: skipped {engine}: the spec uses what {engine} cannot express ({', '.join(rules)}; "
+                  f"see: inferstack validate --engine {engine} {args.spec})", file=sys.stderr)
+            continue
+        try:
+            results.append(render_stack(result.stack))
+        except EngineNotImplemented as exc:
+            print(f"inferstack: error: {engine}: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
+    out = Path(args.out)
+    for rendered in results:
+        target = out / rendered.engine if args.engine == "all" else out
+        write(rendered, target)
+        print(f"{rendered.engine}: {len(rendered.objects)} objects, {len(rendered.installs)} installs -> {target}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from .rule_catalog import RULES
 
@@ -78,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings fail too")
     _add_output(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("render", help="render the stack: summary.json, installs.yaml, kind-config.yaml, manifests/")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (DIR/<engine>/ with --engine all)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES + ("all",), help="render for another engine, or for every engine")
+    p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")

@@ -26,6 +26,20 @@ KIND = MappingProxyType(
     }
 )
 
+# Karpenter on EKS: node class conventions of the Karpenter getting-started guide; the AMI alias
+# is pinned to a dated release so that nodes do not drift when a new AMI ships.
+KARPENTER_AWS = MappingProxyType(
+    {
+        "amiAlias": "al2023@v20251110",
+        "nodeRole": "KarpenterNodeRole-{cluster}",
+        "discoveryTag": "karpenter.sh/discovery",
+        "rootVolumeSize": "500Gi",
+    }
+)
+
+# AKS node auto-provisioning (managed Karpenter): node class defaults.
+AKS_NAP = MappingProxyType({"imageFamily": "Ubuntu2204", "osDiskSizeGB": 256})
+
 # Helm charts: repo is an https Helm repository or an oci:// reference (then chart is the last path part).
 CHARTS = MappingProxyType(
     {
@@ -85,6 +99,7 @@ IMAGES = MappingProxyType(
     {
         # model servers
         "vllm": "vllm/vllm-openai:v0.11.0",
+        "vllm-lmcache": "lmcache/vllm-openai:v0.3.15",
         "sglang": "lmsysorg/sglang:v0.5.5.post3-cu129-amd64",
         "simulator": "ghcr.io/llm-d/llm-d-inference-sim:v0.8.2",
         # benchmark tools

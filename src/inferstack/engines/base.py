@@ -13,8 +13,14 @@ from .features import FEATURES
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
+    from ..render.context import RenderContext
+    from ..render.result import Endpoint
     from ..spec.loader import SourceDoc
-    from ..spec.model import Stack
+    from ..spec.model import Model, Stack
+
+
+class EngineNotImplemented(Exception):
+    """The engine's model layer is not rendered yet: render refuses rather than write partial output."""
 
 NATIVE = "native"
 GENERIC = "generic"
@@ -88,6 +94,27 @@ class Engine:
     def constraints(self, stack: Stack, doc: SourceDoc) -> list[Diagnostic]:
         """Engine-specific checks beyond the capability table (rule INF302)."""
         return []
+
+    # --- rendering hooks ---------------------------------------------------------------
+    # An engine module overrides these; the defaults refuse, so an unfinished engine never
+    # produces partial or fake output.
+    def render_platform(self, ctx: RenderContext) -> None:
+        """Control-plane installs (ctx.install) and engine-wide objects (ctx.add / ctx.render)."""
+        raise EngineNotImplemented(f"the {self.title} model layer is not implemented yet")
+
+    def render_model(self, ctx: RenderContext, model: Model) -> None:
+        """The objects that serve one model."""
+        raise EngineNotImplemented(f"the {self.title} model layer is not implemented yet")
+
+    def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
+        """Where clients reach the model (and each of its LoRA adapters) in the cluster."""
+        raise EngineNotImplemented(f"the {self.title} model layer is not implemented yet")
+
+    def metrics_targets(self, ctx: RenderContext) -> list:
+        """Pods/Services to scrape when observability.prometheus is on."""
+        from ..components.observability import default_model_targets
+
+        return default_model_targets(ctx)
 
 
 def model_object_name(stack: Stack, model) -> str:

@@ -21,6 +21,7 @@ DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+HOSTNAME = re.compile(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 Check = Callable[[SourceDoc, Stack], Iterator[Diagnostic]]
 CHECKS: list[Check] = []
@@ -84,7 +85,21 @@ def names(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
             if t.value and label_value_problem(t.value):
                 yield doc.diag(P + ("cluster", "nodePools", pool.index, "taints", i, "value"), "INF201",
                                label_value_problem(t.value).replace("label", "taint"))
+    for pool in stack.node_pools:
+        base = P + ("cluster", "nodePools", pool.index)
+        # both end up as node-label values (kind labels, Karpenter requirements)
+        if pool.instance_type and label_value_problem(pool.instance_type):
+            yield doc.diag(base + ("instanceType",), "INF201", f"instanceType {pool.instance_type!r} is not a valid label value")
+        if pool.accelerator and label_value_problem(pool.accelerator.product):
+            yield doc.diag(base + ("accelerator", "product"), "INF201",
+                           f"product {pool.accelerator.product!r} is not a valid label value", "e.g. H100-80GB")
+    if stack.gateway_hostname and not HOSTNAME.match(stack.gateway_hostname):
+        yield doc.diag(P + ("gateway", "hostname"), "INF201", f"{stack.gateway_hostname!r} is not a valid hostname",
+                       "a DNS name, optionally starting with *.")
     for m in stack.models:
+        if m.cache and m.cache.storage_class and not DNS1123_SUBDOMAIN.match(m.cache.storage_class):
+            yield doc.diag(P + ("models", m.index, "cache", "storageClass"), "INF201",
+                           f"storage class {m.cache.storage_class!r} is not a valid name")
         if not DNS1035.match(m.name):
             yield doc.diag(P + ("models", m.index, "name"), "INF201", f"model name {m.name!r} must start with a letter",
                            "engines name Services after models; Service names are DNS-1035 labels")
@@ -333,6 +348,15 @@ def routing_mismatch(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
                            "use pd or auto")
 
 
+@check
+def runtime_source(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
+    for m in stack.models:
+        if m.runtime == "sglang" and m.source_scheme in ("s3", "gs"):
+            yield doc.diag(P + ("models", m.index, "source", "uri"), "INF228",
+                           f"SGLang cannot stream weights from {m.source_scheme}://",
+                           "use runtime vllm, which streams object storage, or copy the weights to a PVC")
+
+
 RESERVED_ARGS = {
     "--port": "the engine's port is fixed by inferstack",
     "--host": "the engine listens on all interfaces",
@@ -395,6 +419,13 @@ def provider_fields(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
                                {"eks": "e.g. p5.48xlarge", "gke": "e.g. a3-highgpu-8g", "aks": "e.g. Standard_ND96isr_H100_v5"}[prov])
             if pool.min_nodes is not None and pool.max_nodes is not None and pool.min_nodes > pool.max_nodes:
                 yield doc.diag(base + ("minNodes",), "INF105", f"minNodes {pool.min_nodes} is greater than maxNodes {pool.max_nodes}")
+            elif pool.min_nodes and prov == "gke":
+                yield doc.diag(base + ("minNodes",), "INF231", "GKE ComputeClass pools scale from zero; minNodes cannot be kept",
+                               "set minNodes: 0")
+            elif pool.min_nodes and pool.min_nodes != pool.max_nodes:
+                yield doc.diag(base + ("minNodes",), "INF231",
+                               f"Karpenter on {prov} provisions on demand: a pool keeps either no minimum or a fixed size",
+                               "set minNodes: 0, or minNodes = maxNodes for a static pool")
 
 
 @check
@@ -442,6 +473,13 @@ def device_plugin(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
     if len(vendors) > 1 and stack.device_plugin_requested == "auto":
         yield doc.diag(path, "INF234", "pools mix NVIDIA and AMD GPUs; auto cannot pick one device plugin",
                        "install one yourself and set devicePlugin, or split the clusters")
+    if dp == "fake-gpu-operator":
+        for pool in stack.accelerator_pools:
+            for i, t in enumerate(pool.taints):
+                if t.key != "nvidia.com/gpu" or t.effect != "NoSchedule":
+                    yield doc.diag(P + ("cluster", "nodePools", pool.index, "taints", i), "INF234",
+                                   f"fake-gpu-operator's device plugin only tolerates nvidia.com/gpu:NoSchedule, not {t.key}:{t.effect}",
+                                   "keep the default taint on simulated pools")
     if dp == "none" and vendors and stack.provider in ("kind", "eks", "aks"):
         yield doc.diag(path, "INF234", f"accelerator pools on {stack.provider} need a device plugin; none would leave GPUs unallocatable",
                        "use auto")

@@ -1,0 +1,1 @@
+"""Engine-independent components of every stack: cluster, GPUs, scheduling, gateway, namespaces, storage, monitoring."""

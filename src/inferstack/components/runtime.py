@@ -1,0 +1,272 @@
+"""Model-server containers for the three runtimes (vLLM, SGLang, the CPU simulator).
+
+Every engine that owns its pod templates builds them here, so the same spec yields the same
+engine command line everywhere: served name, parallelism, multi-node wiring, LoRA, KV transfer,
+KV offload, prefix caching, weights source, token Secret and cache volume.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import versions
+from ..render.context import Placement
+from ..spec.model import Model, Parallelism
+
+CACHE_MOUNT = "/cache"
+PVC_MOUNT_ROOT = "/mnt/models"
+TOKEN_ENV = "HF_TOKEN"
+SIM_TTFT = "50ms"  # simulated latencies, so benchmarks against the simulator show plausible curves
+SIM_ITL = "10ms"
+
+KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnectorV1"}
+
+
+@dataclass(frozen=True)
+class MultiNode:
+    """How a pod of a multi-node replica finds the others (values are env-var expansions like $(LWS_LEADER_ADDRESS))."""
+
+    nodes: int
+    leader_address: str
+    rank: str  # "0" on the leader
+    leader: bool
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    port: int = 8000
+    role: str | None = None  # prefill | decode when disaggregated
+    kv_role: str | None = None  # vLLM kv_role override (kv_both by default; kv_producer/kv_consumer)
+    multinode: MultiNode | None = None
+    load_lora_modules: bool = True  # False when the engine loads adapters itself (e.g. AIBrix ModelAdapter)
+    extra_args: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+def parallelism(model: Model, role: str | None) -> Parallelism:
+    if role and model.disaggregation:
+        return getattr(model.disaggregation, role).parallelism
+    return model.parallelism
+
+
+def image(model: Model, with_lmcache: bool = False) -> str:
+    if model.image:
+        return model.image
+    if model.runtime == "vllm" and with_lmcache:
+        return versions.image("vllm-lmcache")
+    return versions.image(model.runtime)
+
+
+def uses_lmcache(model: Model) -> bool:
+    return bool(model.kv_offload) or bool(model.disaggregation and model.disaggregation.kv_connector == "lmcache")
+
+
+def model_ref(model: Model) -> str:
+    """What the engine loads: an HF id, an object-store URI, or a path on a mounted PVC."""
+    scheme, rest = model.source_scheme, model.source_path
+    if scheme == "hf":
+        return rest
+    if scheme == "pvc":
+        claim, _, path = rest.partition("/")
+        return f"{PVC_MOUNT_ROOT}/{claim}/{path}".rstrip("/")
+    return model.uri  # s3://, gs:// streamed by vLLM's runai streamer
+
+
+def kv_transfer_config(connector: str, kv_role: str = "kv_both") -> str:
+    return json.dumps({"kv_connector": KV_CONNECTORS_VLLM[connector], "kv_role": kv_role}, separators=(",", ":"))
+
+
+def _vllm_args(model: Model, opts: ServerOptions) -> list[str]:
+    p = parallelism(model, opts.role)
+    args = [model_ref(model), "--port", str(opts.port), "--served-model-name", model.name]
+    if model.revision and model.source_scheme == "hf":
+        args += ["--revision", model.revision]
+    if model.source_scheme in ("s3", "gs"):
+        args += ["--load-format", "runai_streamer"]
+    if p.tensor > 1:
+        args += ["--tensor-parallel-size", str(p.tensor)]
+    if p.pipeline > 1:
+        args += ["--pipeline-parallel-size", str(p.pipeline)]
+    if p.data > 1:
+        args += ["--data-parallel-size", str(p.data)]
+    if opts.multinode:
+        mn = opts.multinode
+        args += ["--nnodes", str(mn.nodes), "--node-rank", mn.rank, "--master-addr", mn.leader_address]
+        if not mn.leader:
+            args.append("--headless")
+    if not model.prefix_caching:
+        args.append("--no-enable-prefix-caching")
+    if model.lora:
+        args += ["--enable-lora", "--max-loras", str(model.lora.max_adapters)]
+        modules = [f"{a.name}={a.uri.split('://', 1)[1]}" for a in model.lora.adapters if a.uri.startswith("hf://")]
+        if opts.load_lora_modules and modules:
+            args += ["--lora-modules", *modules]
+    connector = None
+    if model.disaggregation and opts.role:
+        connector = model.disaggregation.kv_connector
+    elif model.kv_offload:
+        connector = "lmcache"
+    if connector:
+        args += ["--kv-transfer-config", kv_transfer_config(connector, opts.kv_role or "kv_both")]
+    return args
+
+
+def _sglang_args(model: Model, opts: ServerOptions) -> list[str]:
+    p = parallelism(model, opts.role)
+    args = ["--model-path", model_ref(model), "--host", "0.0.0.0", "--port", str(opts.port),
+            "--served-model-name", model.name, "--enable-metrics"]
+    if model.revision and model.source_scheme == "hf":
+        args += ["--revision", model.revision]
+    if p.tensor > 1:
+        args += ["--tp-size", str(p.tensor)]
+    if p.pipeline > 1:
+        args += ["--pp-size", str(p.pipeline)]
+    if p.data > 1:
+        args += ["--dp-size", str(p.data)]
+    if opts.multinode:
+        mn = opts.multinode
+        args += ["--nnodes", str(mn.nodes), "--node-rank", mn.rank, "--dist-init-addr", f"{mn.leader_address}:20000"]
+    if not model.prefix_caching:
+        args.append("--disable-radix-cache")
+    if model.lora:
+        args += ["--enable-lora", "--max-loras-per-batch", str(model.lora.max_adapters)]
+        paths = [f"{a.name}={a.uri.split('://', 1)[1]}" for a in model.lora.adapters if a.uri.startswith("hf://")]
+        if opts.load_lora_modules and paths:
+            args += ["--lora-paths", *paths]
+    if model.disaggregation and opts.role:
+        args += ["--disaggregation-mode", opts.role,
+                 "--disaggregation-transfer-backend", model.disaggregation.kv_connector]
+    return args
+
+
+def _simulator_args(model: Model, opts: ServerOptions) -> list[str]:
+    # A made-up --model keeps the simulator's fast built-in tokenizer (no hub download).
+    args = ["--model", model.name, "--served-model-name", model.name, "--port", str(opts.port),
+            "--time-to-first-token", SIM_TTFT, "--inter-token-latency", SIM_ITL]
+    if model.lora:
+        args += ["--max-loras", str(model.lora.max_adapters)]
+        if opts.load_lora_modules:
+            args += ["--lora-modules", *[json.dumps({"name": a.name, "path": a.uri}, separators=(",", ":"))
+                                         for a in model.lora.adapters]]
+    return args
+
+
+def command_and_args(model: Model, opts: ServerOptions = ServerOptions()) -> tuple[list[str] | None, list[str]]:
+    """(command, args) for the model-server container; command None keeps the image entrypoint."""
+    if model.runtime == "vllm":
+        return ["vllm", "serve"], _vllm_args(model, opts) + list(model.args) + list(opts.extra_args)
+    if model.runtime == "sglang":
+        return ["python3", "-m", "sglang.launch_server"], _sglang_args(model, opts) + list(model.args) + list(opts.extra_args)
+    return None, _simulator_args(model, opts) + list(model.args) + list(opts.extra_args)
+
+
+def env(model: Model, opts: ServerOptions = ServerOptions()) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(model.env.items())]
+    names = {e["name"] for e in out}
+
+    def add(name: str, entry: dict[str, Any]) -> None:
+        if name not in names:
+            names.add(name)
+            out.append({"name": name, **entry})
+
+    if model.token_secret:
+        add(TOKEN_ENV, {"valueFrom": {"secretKeyRef": {"name": model.token_secret.name, "key": model.token_secret.key}}})
+    if model.cache:
+        add("HF_HOME", {"value": CACHE_MOUNT})
+    if model.runtime == "vllm" and model.lora:
+        add("VLLM_ALLOW_RUNTIME_LORA_UPDATING", {"value": "True"})
+    if model.runtime == "vllm" and model.kv_offload:
+        add("LMCACHE_LOCAL_CPU", {"value": "True"})
+        add("LMCACHE_MAX_LOCAL_CPU_SIZE", {"value": _gib(model.kv_offload.cpu_gib)})
+        add("LMCACHE_CHUNK_SIZE", {"value": "256"})
+    if model.runtime == "vllm" and model.disaggregation and model.disaggregation.kv_connector == "nixl":
+        add("VLLM_NIXL_SIDE_CHANNEL_HOST", {"valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
+    for k, v in sorted(opts.extra_env.items()):
+        add(k, {"value": v})
+    return out
+
+
+def _gib(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def readiness_probe(model: Model, port: int) -> dict[str, Any]:
+    path = "/ready" if model.runtime == "simulator" else "/health"
+    return {"httpGet": {"path": path, "port": port}, "periodSeconds": 5, "failureThreshold": 3}
+
+
+def startup_probe(model: Model, port: int) -> dict[str, Any]:
+    # weights can take many minutes to load; the simulator starts at once
+    failures = 6 if model.runtime == "simulator" else 180
+    return {"httpGet": {"path": "/health", "port": port}, "periodSeconds": 10, "failureThreshold": failures}
+
+
+def volume_mounts(model: Model) -> list[dict[str, Any]]:
+    mounts = []
+    if model.cache:
+        mounts.append({"name": "model-cache", "mountPath": CACHE_MOUNT})
+    if model.source_scheme == "pvc":
+        claim = model.source_path.split("/", 1)[0]
+        mounts.append({"name": "model-source", "mountPath": f"{PVC_MOUNT_ROOT}/{claim}", "readOnly": True})
+    if model.runtime != "simulator":
+        mounts.append({"name": "dshm", "mountPath": "/dev/shm"})
+    return mounts
+
+
+def cache_claim_name(stack_name: str, model: Model) -> str:
+    return f"{stack_name}-{model.name}-cache"
+
+
+def volumes(stack_name: str, model: Model) -> list[dict[str, Any]]:
+    out = []
+    if model.cache:
+        out.append({"name": "model-cache", "persistentVolumeClaim": {"claimName": cache_claim_name(stack_name, model)}})
+    if model.source_scheme == "pvc":
+        claim = model.source_path.split("/", 1)[0]
+        out.append({"name": "model-source", "persistentVolumeClaim": {"claimName": claim, "readOnly": True}})
+    if model.runtime != "simulator":
+        out.append({"name": "dshm", "emptyDir": {"medium": "Memory"}})
+    return out
+
+
+def container(model: Model, placement: Placement, *, name: str = "server",
+              opts: ServerOptions = ServerOptions()) -> dict[str, Any]:
+    """A complete model-server container: image, command, env, port, probes, resources, mounts."""
+    command, args = command_and_args(model, opts)
+    c: dict[str, Any] = {"name": name, "image": image(model, uses_lmcache(model))}
+    if command:
+        c["command"] = command
+    c["args"] = args
+    envs = env(model, opts)
+    if envs:
+        c["env"] = envs
+    c["ports"] = [{"name": "http", "containerPort": opts.port, "protocol": "TCP"}]
+    c["resources"] = placement.resources(model.cpu, model.memory)
+    c["readinessProbe"] = readiness_probe(model, opts.port)
+    c["startupProbe"] = startup_probe(model, opts.port)
+    mounts = volume_mounts(model)
+    if mounts:
+        c["volumeMounts"] = mounts
+    return c
+
+
+def pod_spec(model: Model, placement: Placement, containers: list[dict[str, Any]], stack_name: str,
+             init_containers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A pod spec around model-server containers with the pool placement applied."""
+    spec: dict[str, Any] = {}
+    if placement.scheduler_name:
+        spec["schedulerName"] = placement.scheduler_name
+    if placement.node_selector:
+        spec["nodeSelector"] = dict(placement.node_selector)
+    if placement.tolerations:
+        spec["tolerations"] = list(placement.tolerations)
+    if init_containers:
+        spec["initContainers"] = init_containers
+    spec["containers"] = containers
+    vols = volumes(stack_name, model)
+    if vols:
+        spec["volumes"] = vols
+    spec["terminationGracePeriodSeconds"] = 60
+    return spec

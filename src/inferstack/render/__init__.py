@@ -1,0 +1,1 @@
+"""Rendering: a resolved Stack -> Kubernetes objects, control-plane installs, kind config, summary."""
