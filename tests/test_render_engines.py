@@ -1,0 +1,42 @@
+"""Full renders of every example for every engine that can express it, pinned by golden files
+under tests/golden/<engine>/<example>/, plus the properties every engine must keep."""
+
+import pytest
+
+from inferstack.engines import ENGINE_NAMES
+from inferstack.engines.base import EngineNotImplemented
+from inferstack.render.pipeline import render_stack
+from inferstack.render.writer import render_files
+from inferstack.spec.validate import validate_file
+
+from .conftest import EXAMPLES
+from .golden_files import GOLDEN, compare_or_update
+
+PAIRS = [(example, engine) for example in EXAMPLES for engine in ENGINE_NAMES]
+
+
+def render_or_skip(example, engine):
+    result = validate_file(str(example), engine=engine)
+    if not result.ok:
+        pytest.skip(f"{example.name} uses features {engine} cannot express")
+    try:
+        return render_stack(result.stack)
+    except EngineNotImplemented as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.mark.parametrize(("example", "engine"), PAIRS, ids=[f"{e}-{x.stem}" for x, e in PAIRS])
+def test_render_matches_golden(example, engine, update_goldens):
+    rendered = render_or_skip(example, engine)
+    compare_or_update(render_files(rendered), GOLDEN / engine / example.stem, update_goldens)
+
+
+@pytest.mark.parametrize(("example", "engine"), PAIRS, ids=[f"{e}-{x.stem}" for x, e in PAIRS])
+def test_every_model_has_an_endpoint_and_no_duplicate_objects(example, engine):
+    rendered = render_or_skip(example, engine)
+    served = {m.name for m in rendered.stack.models} | {a for m in rendered.stack.models for a in m.adapter_names}
+    assert {e.model for e in rendered.endpoints} == served
+    keys = [o.key() for o in rendered.objects]
+    assert len(keys) == len(set(keys))
+    names = [i.name for i in rendered.installs]
+    assert len(names) == len(set(names))
