@@ -48,7 +48,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .engines import ENGINE_NAMES
-    from .engines.base import EngineNotImplemented
+    from .errors import RenderRefused
     from .render.pipeline import render_stack
     from .render.writer import write
     from .spec.validate import read_spec, validate_text
@@ -75,7 +75,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             continue
         try:
             results.append(render_stack(result.stack))
-        except EngineNotImplemented as exc:
+        except RenderRefused as exc:
             print(f"inferstack: error: {engine}: {exc}", file=sys.stderr)
             return EXIT_FINDINGS
     out = Path(args.out)

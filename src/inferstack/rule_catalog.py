@@ -60,6 +60,7 @@ _RULES = (
     Rule("INF237", "accelerator-product", "error", "The accelerator product must be known for the provider so that node pools can request it."),
     Rule("INF238", "gpu-sharing", "error", "GPU sharing needs an NVIDIA device plugin that implements it."),
     Rule("INF239", "kubernetes-version", "error", "The Kubernetes version must be one inferstack has schemas (and, on kind, a pinned node image) for."),
+    Rule("INF241", "benchmark-tool", "error", "The benchmark tool cannot run the requested workload (vllm-bench and guidellm run the random dataset)."),
     # -- engine capabilities
     Rule("INF301", "engine-capability", "error", "The chosen engine cannot express a requested feature; the message names the engines that can."),
     Rule("INF302", "engine-constraint", "error", "A value the chosen engine's API rejects (e.g. too many roles, unsupported combination)."),
