@@ -473,9 +473,34 @@ def test_prefill_decode_rejects_what_kserve_cannot_pair():
     doc = base()
     model(doc).update(runtime={"name": "sglang"}, resources={"cpu": "4", "memory": "16Gi"})
     use_disaggregation(doc)
-    use_topology(doc)
+    model(doc)["kvCache"] = {"offload": {"cpuGiB": 4}}
     paths = [d.path for d in errors(doc, "INF302")]
-    assert "$.spec.models[0].runtime.name" in paths and "$.spec.models[0].disaggregation" in paths
+    assert "$.spec.models[0].runtime.name" in paths and "$.spec.models[0].kvCache.offload" in paths
+
+
+# --- Volcano groups the pods of each ReplicaSet/StatefulSet, not of each replica -------------------------
+@pytest.mark.parametrize(("change", "rejected"), [
+    (lambda d: None, True),  # two replicas
+    (lambda d: model(d).update(replicas=1), False),
+    (use_disaggregation, True),
+    (lambda d: use_multinode(d) or use_vllm(d), True),
+])
+def test_hard_topology_only_for_single_pod_models(change, rejected):
+    doc = base()
+    use_topology(doc)
+    doc["spec"]["scheduling"]["volcano"]["networkTopology"]["mode"] = "hard"
+    change(doc)
+    assert bool(errors(doc, "INF302")) == rejected
+
+
+def test_soft_topology_reaches_every_pod_template():
+    doc = base()
+    use_topology(doc)
+    use_vllm(doc)
+    use_multinode(doc)
+    spec = llmisvc(render(doc))["spec"]
+    assert spec["annotations"]["volcano.sh/network-topology-mode"] == "soft"
+    assert spec["template"]["schedulerName"] == spec["worker"]["schedulerName"] == "volcano"
 
 
 # --- trap: readiness can lag behind traffic ------------------------------------------------------------

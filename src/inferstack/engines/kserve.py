@@ -83,10 +83,10 @@ CAPABILITIES = {
     "token-secret": generic("HF_TOKEN secretKeyRef on the storage-initializer (merged by KServe) and the main container"),
     "model-cache": no("KServe's storage initializer downloads into a per-pod emptyDir; its cache is LocalModelCache, "
                       "which inferstack does not render"),
-    "volcano": generic("schedulerName volcano in the pod templates, queue annotation through spec.annotations "
-                       "(one PodGroup per pod: KServe has no gang field)"),
-    "volcano-topology": generic("network-topology annotations on each pod's PodGroup; single-pod replicas only "
-                                "(KServe's LeaderWorkerSets take no volcano.sh annotations)"),
+    "volcano": generic("schedulerName volcano in the pod templates, queue annotation through spec.annotations; "
+                       "Volcano makes one PodGroup per ReplicaSet/StatefulSet (KServe has no gang field)"),
+    "volcano-topology": generic("network-topology annotations on the pods, inherited by those PodGroups: soft mode packs "
+                                "a model's pods; hard mode only for single-pod models"),
     "gateway:engine-native": native("KServe's own Gateway kserve/kserve-ingress-gateway on Envoy Gateway with the "
                                     "InferencePool extension (KServe's default layout)"),
     "gateway:envoy-gateway": native("the stack's Gateway on Envoy Gateway, plus the Envoy AI Gateway extension KServe's "
@@ -231,15 +231,13 @@ def _model_constraints(stack: Stack, m: Model, doc: SourceDoc) -> list:
         if m.disaggregation:
             reject(("nodesPerReplica",), "inferstack renders KServe multi-node workers for aggregated serving only",
                    "drop disaggregation or use single-node roles")
-        if stack.volcano and stack.volcano.network_topology:
-            reject(("nodesPerReplica",), "KServe propagates no volcano.sh annotations to its LeaderWorkerSets, so a "
-                   "multi-node replica cannot be placed as one topology-constrained group",
-                   "remove scheduling.volcano.networkTopology or use single-node replicas")
+    topology = stack.volcano.network_topology if stack.volcano else None
+    if topology and topology.mode == "hard" and pods_per_model(m) > 1:
+        reject(("replicas",), "Volcano groups the pods of each ReplicaSet/StatefulSet KServe creates into one PodGroup "
+               "(KServe sets no group of its own), so a hard network topology would force all of this model's pods "
+               f"into one {topology.highest_tier} domain and could not keep a prefill/decode or leader/worker group together",
+               "use networkTopology.mode soft, or a single-pod model")
     if m.disaggregation:
-        if stack.volcano and stack.volcano.network_topology:
-            reject(("disaggregation",), "KServe schedules prefill and decode pods independently (one PodGroup per pod), "
-                   "so a prefill/decode group cannot be kept within one topology tier",
-                   "remove scheduling.volcano.networkTopology for prefill/decode on KServe")
         if m.runtime == "sglang":
             reject(("runtime", "name"), "KServe's P/D routing sidecar drives vLLM's NIXL protocol, not SGLang's",
                    "use runtime vllm (or the simulator) for prefill/decode on KServe")
@@ -265,6 +263,14 @@ def _model_constraints(stack: Stack, m: Model, doc: SourceDoc) -> list:
             reject(("autoscaling",), "the adapter rules read vLLM metric names; SGLang exports others",
                    "use runtime vllm (or the simulator)")
     return out
+
+
+def pods_per_model(m: Model) -> int:
+    """Pods the model can run at most (all replicas and roles)."""
+    if m.disaggregation:
+        return m.disaggregation.prefill.replicas + m.disaggregation.decode.replicas
+    replicas = m.autoscaling.max_replicas if m.autoscaling else m.replicas
+    return replicas * m.nodes_per_replica
 
 
 # --- installs ----------------------------------------------------------------------------------
