@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import pytest
 import yaml
@@ -526,3 +527,9 @@ def test_generated_names_cover_the_controllers_longest_child():
     model(doc)["name"] = "b" * 10
     too_long = [d for d in errors(doc, "INF202") if "TLS Secret" in d.message]
     assert too_long and too_long[0].path == "$.spec.models[0].name"
+
+
+def test_engine_page_names_only_existing_tests():
+    page = (ROOT / "docs" / "engines" / "kserve.md").read_text()
+    named = set(re.findall(r"`(test_[a-z0-9_]+)`", page))
+    assert named and named <= {name for name in globals() if name.startswith("test_")}
