@@ -504,6 +504,19 @@ def test_soft_topology_reaches_every_pod_template():
     assert spec["template"]["schedulerName"] == spec["worker"]["schedulerName"] == "volcano"
 
 
+def test_token_reaches_the_workload_and_scheduler_storage_initializers():
+    doc = base()
+    use_vllm(doc)
+    model(doc)["source"]["tokenSecret"] = {"name": "hf"}
+    spec = llmisvc(render(doc))["spec"]
+    secret = {"secretKeyRef": {"name": "hf", "key": "HF_TOKEN"}}
+    [init] = spec["template"]["initContainers"]
+    assert init == {"name": "storage-initializer", "env": [{"name": "HF_TOKEN", "valueFrom": secret}]}
+    template = spec["router"]["scheduler"]["template"]
+    assert template == {"containers": [{"name": "main"}], "initContainers": [init]}
+    assert {"name": "HF_TOKEN", "valueFrom": secret} in main(spec["template"])["env"]
+
+
 # --- trap: readiness can lag behind traffic ------------------------------------------------------------
 def test_summary_tells_to_check_the_endpoint_functionally():
     notes = render(base()).summary["notes"]

@@ -492,15 +492,22 @@ def pod_template(ctx: RenderContext, m: Model, role: str | None, placement, *, w
     return spec
 
 
-def init_containers(ctx: RenderContext, m: Model, role: str | None) -> list[dict[str, Any]]:
+def storage_initializer_token(m: Model) -> dict[str, Any] | None:
+    """KServe merges a user container named storage-initializer into the one it injects (env kept)."""
     from ..components import runtime
 
+    if not m.token_secret or m.runtime == "simulator":
+        return None
+    return {"name": STORAGE_INITIALIZER, "env": [
+        {"name": runtime.TOKEN_ENV, "valueFrom": {"secretKeyRef": {"name": m.token_secret.name,
+                                                                   "key": m.token_secret.key}}}]}
+
+
+def init_containers(ctx: RenderContext, m: Model, role: str | None) -> list[dict[str, Any]]:
     out = []
-    if m.token_secret and m.runtime != "simulator":
-        # KServe merges a user container named storage-initializer into the one it injects.
-        out.append({"name": STORAGE_INITIALIZER, "env": [
-            {"name": runtime.TOKEN_ENV, "valueFrom": {"secretKeyRef": {"name": m.token_secret.name,
-                                                                       "key": m.token_secret.key}}}]})
+    token = storage_initializer_token(m)
+    if token:
+        out.append(token)
     if role == "decode":
         out.append(routing_sidecar(ctx, m))
     return out
@@ -639,10 +646,17 @@ def simulator_args(ctx: RenderContext, m: Model, port: int) -> list[str]:
 # --- the scheduler (llm-d endpoint picker) -------------------------------------------------------------
 def scheduler(m: Model) -> dict[str, Any]:
     """`{}` takes KServe's default EndpointPickerConfig (its P/D profiles when spec.prefill is set)."""
+    out: dict[str, Any] = {}
     profile = SCHEDULING_PROFILES.get(m.routing)
-    if profile is None:
-        return {}
-    return {"config": {"inline": endpoint_picker_config(*profile)}}
+    if profile:
+        out["config"] = {"inline": endpoint_picker_config(*profile)}
+    token = storage_initializer_token(m)
+    if token:
+        # The scheduler's tokenizer sidecar downloads the tokenizer from model.uri with its own storage
+        # initializer. `containers` must be present: KServe merges specs with a strategic-merge patch
+        # built from Go structs, where an absent (null) container list would delete the preset's containers.
+        out["template"] = {"containers": [{"name": MAIN}], "initContainers": [token]}
+    return out
 
 
 def _precise_prefix_cache() -> dict[str, Any]:
