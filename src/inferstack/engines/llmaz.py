@@ -196,6 +196,18 @@ def pod_template(ctx: RenderContext, model: Model, leader: bool) -> dict[str, An
     return {"metadata": metadata, "spec": spec}
 
 
+def split_image(ref: str) -> tuple[str, str]:
+    """A BackendRuntime's (image, version); llmaz joins them back as image:version.
+
+    Splitting at the last colon after the last slash keeps registry ports and digests intact
+    (`repo@sha256:abc` -> (`repo@sha256`, `abc`) joins back to the same reference).
+    """
+    colon, slash = ref.rfind(":"), ref.rfind("/")
+    if colon > slash:
+        return ref[:colon], ref[colon + 1:]
+    return ref, "latest"
+
+
 # --- OpenModel ---------------------------------------------------------------------------------
 
 
@@ -317,7 +329,7 @@ class Llmaz(Engine):
     def _render_playground(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
         placement = ctx.placement(model)
         container = runner_container(model, placement)
-        image, _, version = container["image"].rpartition(":")
+        image, version = split_image(container["image"])
         ctx.render("llmaz/backendruntime.yaml.j2", component, "30-models", name=name, labels=ctx.labels(component),
                    command=container.get("command"), image=image, version=version,
                    startup_probe=container["startupProbe"], readiness_probe=container["readinessProbe"],
