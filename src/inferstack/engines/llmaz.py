@@ -345,7 +345,7 @@ class Llmaz(Engine):
             claim["inferenceFlavors"] = [model.node_pool]
         ctx.render("llmaz/playground.yaml.j2", component, "30-models", name=name, namespace=ctx.namespace,
                    **self._workload_meta(ctx, component, name), replicas=model.replicas, model_claim=claim,
-                   backend_runtime_config=config, elastic_config=None)
+                   backend_runtime_config=config)
 
     def _render_ai_gateway(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
         labels = ctx.labels(component)
