@@ -180,6 +180,24 @@ def test_playground_when_a_pod_cannot_land_elsewhere():
     assert playground["metadata"]["labels"]["llmaz.io/model-name"] == "quickstart-qwen-small"
 
 
+def test_playground_for_vllm_keeps_the_command_line_and_shared_memory():
+    def real_gpus(doc):
+        doc["spec"]["cluster"]["nodePools"][0]["accelerator"]["simulated"] = False
+        doc["spec"]["gpu"] = {"devicePlugin": "nvidia-device-plugin"}
+        doc["spec"]["models"][0].update(runtime={"name": "vllm"}, resources={"cpu": "4", "memory": "16Gi"})
+        doc["spec"]["models"][0]["runtime"]["args"] = ["--max-model-len", "{{ .ModelPath }}"]
+    rendered = render(spec(untainted=untainted_kind, vllm=real_gpus))
+    runtime, playground = one(rendered, "BackendRuntime"), one(rendered, "Playground")
+    assert runtime["spec"]["command"] == ["vllm", "serve"]
+    assert (runtime["spec"]["image"], runtime["spec"]["version"]) == ("vllm/vllm-openai", "v0.11.0")
+    cfg = playground["spec"]["backendRuntimeConfig"]
+    assert cfg["args"][:2] == ["Qwen/Qwen2.5-0.5B-Instruct", "--port"]
+    # user arguments reach the server verbatim: llmaz only expands placeholders in recommendedConfigs
+    assert cfg["args"][-2:] == ["--max-model-len", "{{ .ModelPath }}"]
+    assert "args" not in runtime["spec"]["recommendedConfigs"][0]
+    assert cfg["sharedMemorySize"] == "16Gi"
+
+
 def _volcano(doc):
     doc["spec"]["scheduling"] = {"scheduler": "volcano", "volcano": {"queue": {"name": "q", "weight": 1}}}
 

@@ -334,6 +334,8 @@ class Llmaz(Engine):
                    command=container.get("command"), image=image, version=version,
                    startup_probe=container["startupProbe"], readiness_probe=container["readinessProbe"],
                    config_name="default")
+        # the arguments live in the Playground, not in recommendedConfigs: llmaz expands {{ .Name }}
+        # placeholders in a BackendRuntime's arguments, but appends the Playground's verbatim
         config: dict[str, Any] = {"backendName": name, "configName": "default", "args": container["args"]}
         if container.get("env"):
             config["envs"] = container["env"]
