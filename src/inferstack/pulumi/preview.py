@@ -40,6 +40,27 @@ def _tree_order(recording: Recording) -> list[tuple[Registration, str]]:
     return out
 
 
+def _without_implied_dependencies(recording: Recording) -> dict[str, set[str]]:
+    """Each resource's dependencies minus those another of its dependencies already implies
+    (the text tree stays readable; `-o json` lists every edge)."""
+    by_urn = recording.by_urn()
+    closures: dict[str, set[str]] = {}
+
+    def closure(urn: str) -> set[str]:
+        if urn not in closures:
+            closures[urn] = set()
+            direct = by_urn[urn].dependencies if urn in by_urn else []
+            closures[urn] = set(direct).union(*(closure(d) for d in direct))
+        return closures[urn]
+
+    out = {}
+    for reg in recording.resources():
+        deps = set(reg.dependencies)
+        implied = set().union(*(closure(d) for d in deps))
+        out[reg.urn] = deps - implied
+    return out
+
+
 def _flags(reg: Registration) -> list[str]:
     flags = []
     if reg.protect:
@@ -71,13 +92,14 @@ def format_text(recording: Recording, rendered: Rendered, spec: str) -> str:
         "",
     ]
     rows = []
+    reduced = _without_implied_dependencies(recording)
     for reg, prefix in _tree_order(recording):
-        deps = ", ".join(_label(by_urn[d]) for d in sorted(reg.dependencies, key=recording.position) if d in by_urn)
+        deps = ", ".join(_label(by_urn[d]) for d in sorted(reduced[reg.urn], key=recording.position) if d in by_urn)
         flags = _flags(reg)
         rows.append((prefix + reg.type, reg.name, deps, flags))
     width_type = max(len(r[0]) for r in rows)
     width_name = max(len(r[1]) for r in rows)
-    lines.append(f"{'TYPE':<{width_type}}  {'NAME':<{width_name}}  DEPENDS ON")
+    lines.append(f"{'TYPE':<{width_type}}  {'NAME':<{width_name}}  DEPENDS ON (implied ones omitted)")
     for type_, name, deps, flags in rows:
         extra = deps + (f"  [{'; '.join(flags)}]" if flags else "")
         lines.append(f"{type_:<{width_type}}  {name:<{width_name}}  {extra}".rstrip())
