@@ -224,3 +224,17 @@ def test_preview_reports_an_invalid_spec_like_validate(capsys, tmp_path):
     bad.write_text(QUICKSTART.read_text().replace("replicas: 2", "replica: 2"))
     assert main(["preview", str(bad)]) == 1
     assert "error[INF101]" in capsys.readouterr().out
+
+
+def test_a_node_pool_object_whose_crd_the_stack_installs_waits_for_that_install():
+    import copy
+
+    eks = next(e for e in EXAMPLES if e.stem == "eks-h100-pd")
+    r = copy.deepcopy(rendered((eks, None, True)))
+    r.installs.append(Install(name="karpenter", component="cluster", method="helm", version="1.14.1",
+                              namespace="kube-system", repo="oci://public.ecr.aws/karpenter", chart="karpenter",
+                              provides=("karpenter.sh/*", "karpenter.k8s.aws/*")))
+    plan = build_plan(r)
+    [pool] = [s for s in plan.steps if s.obj is not None and s.obj.kind == "NodePool" and s.name == "eks-pd-h100"]
+    assert "install/karpenter" in pool.depends_on
+    assert plan.prerequisite_kinds == []

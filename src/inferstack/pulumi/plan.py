@@ -202,12 +202,12 @@ def build_plan(rendered: Rendered) -> Plan:
     steps: list[Step] = []
     prerequisites: list[str] = []
 
-    # 1. node-pool objects and namespaces
-    early = [o for o in objects if o.phase == CLUSTER_PHASE or is_namespace(o)]
+    # 1. namespaces, and node-pool objects whose APIs the cluster already serves
+    early = [o for o in objects if is_namespace(o) or (o.phase == CLUSTER_PHASE and not crd_providers(o))]
     early_keys = {object_key(o) for o in early}
     for obj in early:
-        steps.append(_object_step(obj, finish(crd_providers(obj)), retained_namespaces))
-        if is_custom(obj) and not crd_providers(obj):
+        steps.append(_object_step(obj, finish(()), retained_namespaces))
+        if is_custom(obj):
             prerequisites.append(obj.group_kind)
 
     # 2. installs, in render order
