@@ -31,7 +31,8 @@ def spec_with(value: str) -> str:
     model["runtime"]["env"] = {"HOSTILE_VALUE": value}
     model["source"]["revision"] = value
     doc["spec"]["benchmarks"] = []
-    return yaml.safe_dump(doc, allow_unicode=True)
+    # escaped, not raw: PyYAML writes a raw NEL (U+0085) into a quoted scalar and reads it back as a space
+    return yaml.safe_dump(doc, allow_unicode=False)
 
 
 def render(engine: str, value: str) -> dict[str, str]:
