@@ -8,7 +8,8 @@ variables an expression uses, which is how rules are classified without evaluati
 - a rule that calls a function outside `cel_functions.SUPPORTED` (quantity, url, ip, format, ...)
   or uses syntax the runtime cannot parse is unsupported;
 - a rule whose evaluation fails (missing field, type mismatch, bad regex) is skipped, never
-  reported as a violation.
+  reported as a violation;
+- all rules of an object with a blocking schema error are skipped (see structural.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ TRANSITION = "transition rules"
 UNSUPPORTED_FUNCTION = "unsupported functions"
 UNSUPPORTED_SYNTAX = "unsupported syntax"
 EVALUATION_ERROR = "evaluation errors"
-SKIP_REASONS = (TRANSITION, UNSUPPORTED_FUNCTION, UNSUPPORTED_SYNTAX, EVALUATION_ERROR)
+BLOCKED = "blocked by schema errors"
+SKIP_REASONS = (TRANSITION, UNSUPPORTED_FUNCTION, UNSUPPORTED_SYNTAX, EVALUATION_ERROR, BLOCKED)
 
 _runtime = None
 

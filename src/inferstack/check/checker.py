@@ -23,7 +23,7 @@ from .crd_catalog import CrdCatalog
 from .metadata import name_problems
 from .objects import SourcedObject, as_sourced, collect_files, read_file
 from .report import CheckReport
-from .schema_errors import did_you_mean, findings
+from .schema_errors import collapse, did_you_mean, findings, is_blocking
 from .structural import StructuralWalk
 from .validators import KindValidator, SchemaSet
 
@@ -126,16 +126,20 @@ class Checker:
     def _validate(self, obj: SourcedObject, target: Target, counts: CelCounts) -> list[Diagnostic]:
         out: list[Diagnostic] = []
         data = obj.data
+        walk = None
         if target.crd_schema is not None:
             def emit(path, rule, message, hint=None):
                 out.append(obj.diag(path, rule, message, hint))
 
-            data = StructuralWalk(self._cel, self._cel_values, counts, emit).run(target.crd_schema, data)
+            walk = StructuralWalk(self._cel, self._cel_values, counts, emit)
+            data = walk.run(target.crd_schema, data)
         if target.validator is None:
             target.validator = self._schema_set().validator(target.schema)
-        for error in target.validator.errors(data):
-            for path, rule, message, hint in findings(error):
-                out.append(obj.diag(path, rule, message, hint))
+        errors = target.validator.errors(data)
+        for path, rule, message, hint in collapse([f for error in errors for f in findings(error)]):
+            out.append(obj.diag(path, rule, message, hint))
+        if walk is not None:
+            walk.finish(blocked=any(is_blocking(e) for e in errors))
         return out
 
     @staticmethod

@@ -66,6 +66,17 @@ def _alternatives(error) -> Iterator[Finding]:
     yield from findings(best_match(relevant))
 
 
+# Schema failures after which the API server does not evaluate CEL rules (its "blocking" errors:
+# TypeInvalid, Required, NotSupported, TooLong, TooMany).
+_BLOCKING = frozenset({"type", "required", "enum", "const", "maxLength", "maxItems", "maxProperties"})
+
+
+def is_blocking(error) -> bool:
+    if error.validator in ("anyOf", "oneOf"):
+        return bool(error.context) and all(e.validator == "type" for e in error.context)
+    return error.validator in _BLOCKING
+
+
 def findings(error) -> Iterator[Finding]:
     v = error.validator
     path = tuple(error.absolute_path)
@@ -100,6 +111,12 @@ def findings(error) -> Iterator[Finding]:
         yield (path, "CHK008", error.message, None)
     else:
         yield (path, "CHK006", _constraint_message(error), None)
+
+
+def collapse(found: list[Finding]) -> list[Finding]:
+    """A value of the wrong type also fails its enum/pattern/range: report the type alone."""
+    mistyped = {path for path, rule, _, _ in found if rule == "CHK004"}
+    return [f for f in found if not (f[1] == "CHK006" and f[0] in mistyped)]
 
 
 def _constraint_message(error) -> str:

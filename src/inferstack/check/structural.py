@@ -4,9 +4,11 @@ Bottom-up, for every value the schema describes:
 1. prune nulls from fields that are not nullable and have no default (the server drops them),
    then fill absent fields that have a `default` (defaults of defaults too);
 2. check `x-kubernetes-list-type: map` key uniqueness and `set` item uniqueness;
-3. evaluate the node's `x-kubernetes-validations` with `self` = the (defaulted) value.
-Returns the defaulted copy, which is what the schema is then validated against: a required
-field with a default is not missing. The input object is never modified.
+3. queue the node's `x-kubernetes-validations` with `self` = the (defaulted) value.
+`run` returns the defaulted copy, which is what the schema is then validated against: a required
+field with a default is not missing. The input object is never modified. The queued rules run
+in `finish`, after schema validation: like the API server, a schema error that blocks CEL (a
+wrong type, a missing required field, ...) skips them all, so one mistake is not reported twice.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .cel_rules import EVALUATION_ERROR, CelCompiler, CelCounts, message_of
+from .cel_rules import BLOCKED, EVALUATION_ERROR, CelCompiler, CelCounts, message_of
 from .cel_values import CelValues
 
 Emit = Callable[[tuple, str, str, "str | None"], None]  # (path, rule id, message, hint)
@@ -56,9 +58,19 @@ class StructuralWalk:
         self._values = values
         self._counts = counts
         self._emit = emit
+        self._pending: list[tuple[dict, Any, tuple, list[dict]]] = []
 
     def run(self, schema: dict, obj: dict) -> dict:
         return self._visit(schema, obj, ())
+
+    def finish(self, blocked: bool) -> None:
+        """Evaluate the queued CEL rules, or count them as blocked by schema errors."""
+        for schema, value, path, rules in self._pending:
+            if blocked:
+                self._counts.skipped[BLOCKED] += len(rules)
+            else:
+                self._rules(schema, value, path, rules)
+        self._pending = []
 
     def _visit(self, schema: Any, value: Any, path: tuple) -> Any:
         if not isinstance(schema, dict) or value is None:
@@ -69,7 +81,7 @@ class StructuralWalk:
             value = self._list(schema, value, path)
         rules = schema.get("x-kubernetes-validations")
         if rules:
-            self._rules(schema, value, path, rules)
+            self._pending.append((schema, value, path, rules))
         return value
 
     def _object(self, schema: dict, value: dict, path: tuple) -> dict:
