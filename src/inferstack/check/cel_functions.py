@@ -202,4 +202,5 @@ NATIVE = frozenset({
     "getMinutes", "getSeconds", "getMilliseconds",
 })
 
-SUPPORTED = NATIVE | frozenset(FUNCTIONS)
+# The runtime's static analysis names `sets.intersects(...)` by its last segment, `intersects`.
+SUPPORTED = NATIVE | frozenset(name.rsplit(".", 1)[-1] for name in FUNCTIONS)

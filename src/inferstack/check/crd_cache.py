@@ -3,8 +3,8 @@
 Parsing the pinned CRD YAML takes seconds even with libyaml; the same data as JSON loads in
 milliseconds. One entry per CRD file, in a folder named after its path:
 
-    <cache>/crd-schemas/<format>/<sha256(path)[:24]>/meta.json       kinds, versions, scopes
-    <cache>/crd-schemas/<format>/<sha256(path)[:24]>/<n>-<version>.json   one translated schema
+    <cache>/crd-schemas/<format>-<version>-<code hash>/<sha256(path)[:24]>/meta.json   kinds, versions, scopes
+    <cache>/crd-schemas/<format>-<version>-<code hash>/<sha256(path)[:24]>/<n>-<version>.json   one schema
 
 `meta.json` records the file's size and mtime; an entry whose file changed is rebuilt. Schema
 files are written before meta.json, each atomically, so a reader never sees a half entry. A
@@ -27,8 +27,16 @@ from .. import __version__
 from ..errors import UsageError
 from .openapi import translate_version
 
-# Bump when the translation or the entry layout changes: old entries are then ignored.
+# Bump when the entry layout changes. The folder name also carries a hash of the code that writes
+# the entries, so a changed translation never reads entries an older one wrote.
 CACHE_FORMAT = 1
+
+
+def _code_tag() -> str:
+    digest = hashlib.sha256()
+    for module in ("openapi.py", "crd_cache.py"):
+        digest.update((Path(__file__).with_name(module)).read_bytes())
+    return digest.hexdigest()[:12]
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
@@ -94,7 +102,7 @@ def _count_rules(schema: Any) -> int:
 
 class CrdCache:
     def __init__(self, root: Path | None, object_meta_ref: str):
-        self.root = root / "crd-schemas" / f"v{CACHE_FORMAT}-{__version__}" if root else None
+        self.root = root / "crd-schemas" / f"v{CACHE_FORMAT}-{__version__}-{_code_tag()}" if root else None
         self.object_meta_ref = object_meta_ref
         self.hits = 0
         self.parsed = 0

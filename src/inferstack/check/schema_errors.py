@@ -57,6 +57,10 @@ def _alternatives(error) -> Iterator[Finding]:
         yield (path, "CHK004", f"expected {' or '.join(_branch_types(error))}, got {_type_name(error.instance)} "
                f"{short(error.instance)}", None)
         return
+    if shallow and all(e.validator == "required" for e in error.context):
+        names = [n for e in error.context for n in e.validator_value if n not in (error.instance or {})]
+        yield (path, "CHK005", f"needs one of the fields: {', '.join(dict.fromkeys(names))}", None)
+        return
     relevant = [e for e in error.context if e.validator != "type"]
     if not relevant:
         yield (path, "CHK004", f"{short(error.instance)} is not valid here: {error.message}", None)
