@@ -24,7 +24,7 @@ from .metadata import name_problems
 from .objects import SourcedObject, as_sourced, collect_files, read_file
 from .report import CheckReport
 from .schema_errors import collapse, did_you_mean, findings, is_blocking
-from .structural import StructuralWalk
+from .structural import ActiveSubtrees, StructuralWalk
 from .validators import KindValidator, SchemaSet
 
 
@@ -58,6 +58,7 @@ class Checker:
         self._targets: dict[tuple[str, str], Target] = {}
         self._cel = CelCompiler()
         self._cel_values = CelValues()
+        self._active = ActiveSubtrees()
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class Checker:
             def emit(path, rule, message, hint=None):
                 out.append(obj.diag(path, rule, message, hint))
 
-            walk = StructuralWalk(self._cel, self._cel_values, counts, emit)
+            walk = StructuralWalk(self._cel, self._cel_values, self._active, counts, emit)
             data = walk.run(target.crd_schema, data)
         if target.validator is None:
             target.validator = self._schema_set().validator(target.schema)

@@ -52,9 +52,46 @@ def _nullable(schema: dict) -> bool:
     return bool(schema.get("nullable"))
 
 
+def _has_null(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return any(_has_null(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_null(v) for v in value)
+    return False
+
+
+class ActiveSubtrees:
+    """Which schema subtrees hold anything for the walk (defaults, rules, map/set lists), by node id."""
+
+    def __init__(self):
+        self._active: dict[int, bool] = {}
+        self._keep: list[dict] = []  # keeps the ids in _active from being reused
+
+    def __call__(self, schema: dict) -> bool:
+        found = self._active.get(id(schema))
+        if found is None:
+            self._active[id(schema)] = True  # provisional, for recursive schemas
+            found = self._compute(schema)
+            self._active[id(schema)] = found
+            self._keep.append(schema)
+        return found
+
+    def _compute(self, schema: dict) -> bool:
+        if ("default" in schema or schema.get("x-kubernetes-validations")
+                or schema.get("x-kubernetes-list-type") in ("map", "set")):
+            return True
+        children = list((schema.get("properties") or {}).values())
+        children += [schema[k] for k in ("items", "additionalProperties") if isinstance(schema.get(k), dict)]
+        return any(self(child) for child in children)
+
+
 class StructuralWalk:
-    def __init__(self, compiler: CelCompiler, values: CelValues, counts: CelCounts, emit: Emit):
+    def __init__(self, compiler: CelCompiler, values: CelValues, active: ActiveSubtrees, counts: CelCounts,
+                 emit: Emit):
         self._compiler = compiler
+        self._active = active
         self._values = values
         self._counts = counts
         self._emit = emit
@@ -75,6 +112,8 @@ class StructuralWalk:
     def _visit(self, schema: Any, value: Any, path: tuple) -> Any:
         if not isinstance(schema, dict) or value is None:
             return value
+        if not self._active(schema) and not _has_null(value):
+            return value  # nothing to default, prune, check or evaluate below here
         if isinstance(value, dict):
             value = self._object(schema, value, path)
         elif isinstance(value, list):
@@ -91,24 +130,32 @@ class StructuralWalk:
         if not props and additional is None:
             return value  # free-form (preserve-unknown-fields) or ObjectMeta: nothing to walk
         out = {}
+        changed = False
         for key, item in value.items():
             sub = props.get(key, additional)
             if sub is None:
                 out[key] = item  # unknown: the schema reports it
                 continue
             if item is None and not _nullable(sub):
+                changed = True
                 if "default" in sub:
                     out[key] = self._visit(sub, copy.deepcopy(sub["default"]), path + (key,))
                 continue  # pruned, as the server does
-            out[key] = self._visit(sub, item, path + (key,))
+            new = out[key] = self._visit(sub, item, path + (key,))
+            changed = changed or new is not item
         for key, sub in props.items():
-            if key not in out and isinstance(sub, dict) and "default" in sub and key not in value:
+            if key not in value and isinstance(sub, dict) and "default" in sub:
                 out[key] = self._visit(sub, copy.deepcopy(sub["default"]), path + (key,))
-        return out
+                changed = True
+        return out if changed else value
 
     def _list(self, schema: dict, value: list, path: tuple) -> list:
         items = schema.get("items")
-        out = [self._visit(items, item, path + (i,)) for i, item in enumerate(value)] if isinstance(items, dict) else value
+        out = value
+        if isinstance(items, dict):
+            visited = [self._visit(items, item, path + (i,)) for i, item in enumerate(value)]
+            if any(new is not old for new, old in zip(visited, value, strict=True)):
+                out = visited
         list_type = schema.get("x-kubernetes-list-type")
         if list_type == "map":
             self._unique_map_keys(schema.get("x-kubernetes-list-map-keys") or [], out, path)
@@ -140,18 +187,17 @@ class StructuralWalk:
                 seen[ident] = i
 
     def _rules(self, schema: dict, value: Any, path: tuple, rules: list[dict]) -> None:
-        cel_value = None
-        converted = False
+        bound = False
         for rule in rules:
             compiled = self._compiler.compile(rule["rule"])
             if compiled.skip_reason:
                 self._counts.skipped[compiled.skip_reason] += 1
                 continue
-            if not converted:
-                cel_value = self._values.convert(schema, value, root=not path)
-                converted = True
             try:
-                result = compiled.evaluate(cel_value)
+                if not bound:
+                    self._compiler.bind(self._values.convert(schema, value, root=not path))
+                    bound = True
+                result = self._compiler.run(compiled)
             except Exception:  # noqa: BLE001 - any runtime failure is a skip, never a finding
                 result = None
             if not isinstance(result, bool):
@@ -160,11 +206,9 @@ class StructuralWalk:
             self._counts.evaluated += 1
             if result:
                 continue
-            expression = rule.get("messageExpression")
-            message = message_of(rule, self._compiler.compile(expression) if expression else None, cel_value)
             where = path
             if rule.get("fieldPath"):
                 extra = field_path_parts(rule["fieldPath"])
                 where = path + extra if extra is not None else path
             text = rule["rule"] if len(rule["rule"]) <= 160 else rule["rule"][:157] + "..."
-            self._emit(where, "CHK007", message, f"rule: {text}")
+            self._emit(where, "CHK007", message_of(rule, self._compiler), f"rule: {text}")
