@@ -104,3 +104,13 @@ def test_unhandled_keywords_fall_back_to_jsonschema():
 def test_json_equal():
     assert json_equal({"a": [1, 2.0]}, {"a": [1.0, 2]})
     assert not json_equal([True], [1]) and not json_equal("1", 1)
+
+
+def test_a_subschema_that_cannot_be_compiled_falls_back_to_jsonschema():
+    from inferstack.check.validators import SchemaSet
+
+    schema = {"type": "object", "properties": {"a": {"if": {"type": "string"}, "then": {"minLength": 2}}}}
+    validator = SchemaSet({}).validator(schema)
+    assert validator.errors({"a": 1}) == []  # fine either way; the subschema is compiled lazily
+    assert [e.validator for e in validator.errors({"a": "x"})] == ["minLength"]
+    assert not validator.compiled

@@ -157,11 +157,24 @@ class SchemaCompiler:
                 checks.append(predicate)
         return _conjunction(checks)
 
+    def lazy(self, schema: Any, base: str) -> Check:
+        """A check compiled on its first call: objects reach a small part of a large CRD schema."""
+        if schema is True or schema == {}:
+            return _always
+        compiled: list[Check] = []
+
+        def check(value: Any) -> bool:
+            if not compiled:
+                compiled.append(self.compile(schema, base))
+            return compiled[0](value)
+
+        return check
+
     def _object_checks(self, schema: dict, base: str) -> list[Check]:
-        props = {k: self.compile(s, base) for k, s in schema.get("properties", {}).items()}
+        props = {k: self.lazy(s, base) for k, s in schema.get("properties", {}).items()}
         patterns = [(re.compile(p), self.compile(s, base)) for p, s in schema.get("patternProperties", {}).items()]
         additional = schema.get("additionalProperties", True)
-        extra: Check | None = None if additional is True else self.compile(additional, base)
+        extra: Check | None = None if additional is True else self.lazy(additional, base)
         required = tuple(schema.get("required", ()))
         out: list[Check] = []
         if props or patterns or extra is not None:
@@ -209,7 +222,7 @@ class SchemaCompiler:
     def _array_checks(self, schema: dict, base: str) -> list[Check]:
         out: list[Check] = []
         if "items" in schema:
-            item = self.compile(schema["items"], base)
+            item = self.lazy(schema["items"], base)
             if item is not _always:
                 out.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
         low, high = schema.get("minItems"), schema.get("maxItems")

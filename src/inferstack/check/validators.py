@@ -71,11 +71,18 @@ class KindValidator:
         return self._fast is not None
 
     def is_valid_fast(self, instance: Any) -> bool | None:
-        return None if self._fast is None else self._fast(instance)
+        """The compiled check's answer; None when this schema cannot be compiled."""
+        if self._fast is None:
+            return None
+        try:
+            return self._fast(instance)
+        except NotCompilable:  # subschemas compile on first use: found only now
+            self._fast = None
+            return None
 
     def errors(self, instance: Any) -> list:
         """jsonschema ValidationErrors for `instance` (none when the fast check accepts it)."""
-        if self._fast is not None and self._fast(instance):
+        if self.is_valid_fast(instance):
             return []
         return self.explain(instance)
 
