@@ -12,12 +12,13 @@ FIXTURES = sorted((HERE / "fixtures").glob("CHK*.yaml"))
 
 
 @pytest.fixture(scope="session", autouse=True)
-def temporary_cache(request):
+def temporary_cache(request, tmp_path_factory):
     """No test touches the user's cache: $INFERSTACK_CACHE_DIR points into pytest's own cache folder
     (.pytest_cache, per checkout, removed by `make clean`), so only a checkout's first run parses the
     pinned CRD YAML. Entries are keyed by the CRD files and by the code that translates them, so a
     reused entry is never stale. Tests of the cache itself use their own empty folders."""
-    folder = request.config.cache.mkdir("inferstack-cache")
+    cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
+    folder = cache.mkdir("inferstack-cache") if cache is not None else tmp_path_factory.mktemp("inferstack-cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("INFERSTACK_CACHE_DIR", str(folder))
         yield folder

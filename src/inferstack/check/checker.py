@@ -21,7 +21,7 @@ from .cel_values import CelValues
 from .crd_cache import CrdCache
 from .crd_catalog import CrdCatalog
 from .metadata import name_problems
-from .objects import SourcedObject, as_sourced, collect_files, read_file
+from .objects import SourcedObject, as_sourced, collect_files, json_problems, read_file
 from .report import CheckReport
 from .schema_errors import collapse, did_you_mean, findings, is_blocking
 from .structural import ActiveSubtrees, StructuralWalk
@@ -99,6 +99,10 @@ class Checker:
 
     def check_object(self, obj: SourcedObject, counts: CelCounts, seen: dict[tuple, SourcedObject]) -> list[Diagnostic]:
         data = obj.data
+        if obj.doc is None:  # handed over in memory: make sure it is JSON data first
+            problems = json_problems(data)
+            if problems:
+                return [obj.diag(path, "CHK004", message) for path, message in problems]
         if not isinstance(data, dict):
             kind = "null" if data is None else type(data).__name__
             return [obj.diag((), "CHK002", f"the document is a {kind}, not a Kubernetes object",

@@ -34,6 +34,30 @@ class SourcedObject:
         return Diagnostic(self.file, line, col, ERROR, rule, json_path(path), message, hint)
 
 
+def json_problems(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """Where `value` is not JSON data (string keys; null, booleans, finite numbers, strings, lists,
+    mappings). Objects read from files always are; objects handed over in memory may not be."""
+    if value is None or isinstance(value, (bool, str)):
+        return []
+    if isinstance(value, (int, float)):
+        return [] if value == value and value not in (float("inf"), float("-inf")) else [(path, f"{value} is not a JSON number")]
+    if isinstance(value, dict):
+        out = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                out.append((path, f"mapping key {key!r} is a {type(key).__name__}, not a string"))
+            else:
+                out += json_problems(item, path + (key,))
+        return out
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in json_problems(item, path + (i,))]
+    return [(path, f"a {type(value).__name__} is not JSON data")]
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON data Kubernetes accepts")
+
+
 def expand_lists(obj: SourcedObject) -> list[SourcedObject]:
     """A `v1 List` (as kubectl writes) stands for its items."""
     data = obj.data
@@ -81,7 +105,7 @@ def read_file(path: Path) -> tuple[list[SourcedObject], list[Diagnostic]]:
         # JSON that YAML cannot read (tabs for indentation, for instance): no positions, but checked
         text, _ = decode(raw, name, CHECK_READ_RULES)
         try:
-            data = json.loads(text) if text is not None else None
+            data = json.loads(text, parse_constant=_reject_constant) if text is not None else None
         except ValueError:
             data = None
         if data is not None:
