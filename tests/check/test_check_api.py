@@ -102,3 +102,12 @@ def test_a_warm_deployment_checks_in_well_under_a_millisecond(checker):
         checker.check_objects([deployment])
         times.append(time.perf_counter() - start)
     assert statistics.median(times) < 0.001
+
+
+def test_rendered_text_is_checked_with_real_lines(checker):
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: serving\ndata:\n  k: 1\n---\n- x\n"
+    report = checker.check_texts({"<rendered>/manifests/10-config.yaml": text})
+    assert [(d.file, d.line, d.rule, d.path) for d in report.diagnostics] == [
+        ("<rendered>/manifests/10-config.yaml", 7, "CHK004", "$.data.k"),
+        ("<rendered>/manifests/10-config.yaml", 9, "CHK002", "$")]
+    assert (report.objects, report.files) == (2, 1)

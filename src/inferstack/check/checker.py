@@ -8,7 +8,7 @@ and keeps them for later calls.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from .cel_values import CelValues
 from .crd_cache import CrdCache
 from .crd_catalog import CrdCatalog
 from .metadata import name_problems
-from .objects import SourcedObject, as_sourced, collect_files, json_problems, read_file
+from .objects import SourcedObject, as_sourced, collect_files, json_problems, read_file, read_text
 from .report import CheckReport
 from .schema_errors import collapse, did_you_mean, findings, is_blocking
 from .structural import ActiveSubtrees, StructuralWalk
@@ -66,6 +66,18 @@ class Checker:
         """Check in-memory objects: dicts (reported under `source`, e.g. `<rendered>/manifests/30-models.yaml`)
         or SourcedObjects that carry their own file name and positions."""
         return self._run(as_sourced(objects, source), [], files=0)
+
+    def check_texts(self, texts: Mapping[str, str | bytes]) -> CheckReport:
+        """Check YAML/JSON streams held in memory, e.g. rendered manifests, keyed by the file name to
+        report (`<rendered>/manifests/30-models.yaml`): findings get real lines without a file on disk."""
+        start = time.perf_counter()
+        objects: list[SourcedObject] = []
+        diags: list[Diagnostic] = []
+        for name, text in texts.items():
+            found, problems = read_text(text, name)
+            objects += found
+            diags += problems
+        return self._run(objects, diags, files=len(texts), start=start)
 
     def check_paths(self, paths: Iterable[str | Path]) -> CheckReport:
         """Check files, and directories' *.yaml/*.yml/*.json recursively (multi-document YAML)."""
@@ -209,6 +221,11 @@ class Checker:
 def check_paths(paths: Iterable[str | Path], *, kubernetes_version: str | None = None,
                 crd_dir: str | Path | None = None) -> CheckReport:
     return get_checker(kubernetes_version, crd_dir).check_paths(paths)
+
+
+def check_texts(texts: Mapping[str, str | bytes], *, kubernetes_version: str | None = None,
+                crd_dir: str | Path | None = None) -> CheckReport:
+    return get_checker(kubernetes_version, crd_dir).check_texts(texts)
 
 
 def check_objects(objects: Iterable[Any], *, kubernetes_version: str | None = None, crd_dir: str | Path | None = None,

@@ -100,10 +100,15 @@ def read_file(path: Path) -> tuple[list[SourcedObject], list[Diagnostic]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    return read_text(raw, name)
+
+
+def read_text(raw: bytes | str, name: str) -> tuple[list[SourcedObject], list[Diagnostic]]:
+    """The objects of one YAML (or JSON) stream, with positions; `name` is the file reported."""
     docs, diags = load_documents(raw, name, CHECK_READ_RULES)
-    if path.suffix == ".json" and diags and not docs:
-        # JSON that YAML cannot read (tabs for indentation, for instance): no positions, but checked
-        text, _ = decode(raw, name, CHECK_READ_RULES)
+    if name.endswith(".json") and diags and not docs:
+        # JSON that YAML cannot read (keys over 1024 characters, for instance): no positions, but checked
+        text, _ = decode(raw, name, CHECK_READ_RULES) if isinstance(raw, bytes) else (raw, [])
         try:
             data = json.loads(text, parse_constant=_reject_constant) if text is not None else None
         except ValueError:
