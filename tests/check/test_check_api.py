@@ -111,3 +111,18 @@ def test_rendered_text_is_checked_with_real_lines(checker):
         ("<rendered>/manifests/10-config.yaml", 7, "CHK004", "$.data.k"),
         ("<rendered>/manifests/10-config.yaml", 9, "CHK002", "$")]
     assert (report.objects, report.files) == (2, 1)
+
+
+def test_unknown_kind_hints(checker):
+    def hint(api_version, kind):
+        [d] = checker.check_objects([{"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}]).diagnostics
+        assert d.rule == "CHK011"
+        return d.hint
+
+    assert hint("apps/v1", "Deploymnet") == "did you mean 'Deployment'?"
+    assert hint("autoscaling/v2beta2", "HorizontalPodAutoscaler") == (
+        "HorizontalPodAutoscaler exists as apiVersion autoscaling/v1, autoscaling/v2")
+    assert hint("topology.volcano.sh/v1alpha1", "HyperNodes") == "did you mean 'HyperNode'?"
+    # a kind from another group is not suggested: the group itself is unknown
+    assert hint("gateway.envoyproxy.io/v1alpha1", "Backend") == (
+        "no built-in kind or pinned CRD has the group 'gateway.envoyproxy.io'")

@@ -214,8 +214,12 @@ class Checker:
         known += [api_version(crd.group, v) for crd in self.crds.named(kind) for v in crd.served_versions]
         if known:
             return message, f"{kind} exists as apiVersion {', '.join(known)}"
-        names = {k for _, k in self.builtins.index} | self.crds.kind_names()
-        return message, did_you_mean(kind, sorted(names))
+        group = split_api_version(api_ver)[0]
+        in_group = {k for av, k in self.builtins.index if split_api_version(av)[0] == group}
+        in_group |= {k for g, k in self.crds.index() if g == group}
+        if not in_group:
+            return message, f"no built-in kind or pinned CRD has the group {group!r}"
+        return message, did_you_mean(kind, sorted(in_group))
 
 
 def check_paths(paths: Iterable[str | Path], *, kubernetes_version: str | None = None,
