@@ -31,7 +31,9 @@ def spec_with(value: str) -> str:
     model["runtime"]["env"] = {"HOSTILE_VALUE": value}
     model["source"]["revision"] = value
     doc["spec"]["benchmarks"] = []
-    return yaml.safe_dump(doc, allow_unicode=True)
+    # escaped, not raw: PyYAML's Python emitter writes U+0085 raw in a single-quoted scalar,
+    # which any YAML reader then folds into a space
+    return yaml.safe_dump(doc)
 
 
 def render(engine: str, value: str) -> dict[str, str]:
