@@ -79,6 +79,8 @@ ROUTER_CONFIG = "kthena-router-config"
 ROUTER_PORT = 80  # the chart's Service port (v1.0.0 has no value for it)
 ROUTER_CONTAINER_PORT = 8080  # networking.kthenaRouter.port
 ENGINE_PORT = 8000
+ENDPOINT_NOTE = ("kthena-router lists a model on GET /v1/models once its ModelRoute exists, before the "
+                 "ModelServing's pods are ready")
 MIN_VOLCANO = (1, 14)  # PodGroup subGroupPolicy: role-level gang and rolePolicy topology
 
 # Labels and env the ModelServing controller puts on the pods it creates.
@@ -339,7 +341,7 @@ class Kthena(Engine):
         from ..render.result import Endpoint
 
         url = router_url(ctx.stack)
-        return [Endpoint(model=name, base_url=url, served_by=model.name)
+        return [Endpoint(model=name, base_url=url, served_by=model.name, note=ENDPOINT_NOTE)
                 for name in (model.name, *model.adapter_names)]
 
     def metrics_targets(self, ctx: RenderContext) -> list:
