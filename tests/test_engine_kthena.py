@@ -643,3 +643,27 @@ def test_render_is_deterministic():
     first, second = render(doc), render(doc)
     assert [o.body for o in first.objects] == [o.body for o in second.objects]
     assert [i.to_dict() for i in first.installs] == [i.to_dict() for i in second.installs]
+
+
+def test_gang_policy_changes_only_with_the_role_set_and_diff_flags_it():
+    from inferstack.diff.compute import diff_objects
+
+    def change_of(base, head):
+        return next(c for c in diff_objects(render(base), render(head)) if c.kind == "ModelServing")
+
+    plain, pd = spec(runtime={"name": "vllm"}), spec(runtime={"name": "vllm"}, disaggregation=PD)
+    assert change_of(plain, pd).immutable == ["spec.template.gangPolicy.minRoleReplicas"]
+    more_decode = spec(runtime={"name": "vllm"}, disaggregation={**PD, "decode": {"replicas": 2, "parallelism": {"tensor": 4}}})
+    assert change_of(pd, more_decode).immutable == []
+
+
+def test_docs_table_matches_the_capabilities():
+    from .conftest import ROOT
+
+    text = (ROOT / "docs" / "engines" / "kthena.md").read_text()
+    rows, previous = {}, None
+    for feature, level, how in re.findall(r"^\| `([a-z0-9:-]+)` \| (native|generic|no) \| (.+?) \|$", text, re.M):
+        how = previous if how == "same" else how
+        rows[feature] = (level, how)
+        previous = how
+    assert rows == {f: (s.level, s.how) for f, s in ENGINE.capabilities.items()}

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from ..spec.loader import SourceDoc
     from ..spec.model import Model, Stack
 
+ROUTER_ONLY = ("Kthena v1.0.0 serves ModelRoutes through kthena-router only (in Gateway API mode the router "
+               "is itself the Gateway implementation)")
+
 CAPABILITIES = {
     "runtime:vllm": native("ModelServer inferenceEngine: vLLM"),
     "runtime:sglang": native("ModelServer inferenceEngine: SGLang (P/D through kthena-router's SGLang bootstrap connector)"),
@@ -63,11 +66,11 @@ CAPABILITIES = {
     "volcano": native("ModelServing schedulerName: volcano, queue annotation, PodGroups per serving group"),
     "volcano-topology": native("ModelServing template.networkTopology groupPolicy/rolePolicy"),
     "gateway:engine-native": native("kthena-router"),
-    "gateway:envoy-gateway": no("Kthena v1.0.0 routes through kthena-router; its Gateway API mode is not rendered"),
-    "gateway:istio": no("not supported by Kthena v1.0.0"),
-    "gateway:agentgateway": no("not supported by Kthena v1.0.0"),
-    "gateway:kgateway": no("not supported by Kthena v1.0.0"),
-    "gateway:envoy-ai-gateway": no("not supported by Kthena v1.0.0"),
+    "gateway:envoy-gateway": no(ROUTER_ONLY),
+    "gateway:istio": no(ROUTER_ONLY),
+    "gateway:agentgateway": no(ROUTER_ONLY),
+    "gateway:kgateway": no(ROUTER_ONLY),
+    "gateway:envoy-ai-gateway": no(ROUTER_ONLY),
     "gateway-tls": no("kthena-router v1.0.0 serves TLS only from a certificate its chart issues through cert-manager, not from an existing Secret"),
     "gateway-hostname": no("kthena-router matches requests by model name, not by host"),
 }
