@@ -17,6 +17,7 @@ from inferstack.engines import get_engine
 from inferstack.engines import kthena as kt
 from inferstack.engines.base import NO
 from inferstack.engines.features import FEATURES, features_used
+from inferstack.errors import RenderRefused
 from inferstack.render.pipeline import render_stack
 from inferstack.spec.validate import validate_text
 
@@ -368,7 +369,7 @@ def test_trap_catalogue_volcano_is_new_enough_for_role_gang_and_topology():
 def test_trap_an_old_volcano_is_refused(monkeypatch):
     real = versions.chart
     monkeypatch.setattr(versions, "chart", lambda name: {**real(name), "version": "1.13.2"} if name == "volcano" else real(name))
-    with pytest.raises(ValueError, match="Volcano >= 1.14"):
+    with pytest.raises(RenderRefused, match="Volcano >= 1.14"):
         render(spec(volcano))
 
 

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from .. import versions
+from ..errors import RenderRefused
 from .base import Engine, GeneratedName, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
@@ -174,7 +177,7 @@ def scheduler_name(stack: Stack) -> str:
     """`volcano` only when the stack installs Volcano; upstream's default (`volcano`) leaves pods Pending otherwise."""
     if stack.scheduler == "volcano" and stack.volcano:
         if volcano_version()[:2] < MIN_VOLCANO:
-            raise ValueError(f"Kthena's role gang/topology needs Volcano >= {'.'.join(map(str, MIN_VOLCANO))}; "
+            raise RenderRefused(f"Kthena's role gang/topology needs Volcano >= {'.'.join(map(str, MIN_VOLCANO))}; "
                              f"the catalogue pins {versions.chart('volcano')['version']}")
         return "volcano"
     return "default-scheduler"
@@ -195,8 +198,6 @@ def router_strategy(stack: Stack) -> str | None:
 
 
 def router_configuration(strategy: str) -> str:
-    import yaml
-
     scores = ROUTER_SCORES[strategy]
     used = ["least-request"] + [name for name, _ in scores if name != "least-request"]
     config = {"scheduler": {
@@ -268,7 +269,8 @@ class Kthena(Engine):
                                         "publish the adapter on Hugging Face (hf://), or use an engine with an adapter loader"))
         if m.kv_offload and m.runtime == "sglang":
             out.append(doc.diag(base + ("kvCache", "offload"), "INF302",
-                                "KV offload is rendered as vLLM's LMCache connector; SGLang has no such flag here",
+                                "inferstack renders KV offload as vLLM's LMCache connector; the SGLang runtime has no "
+                                "equivalent, so Kthena would serve this model without offload",
                                 "use runtime vllm for KV offload"))
         d = m.disaggregation
         if d and m.runtime == "sglang" and d.kv_connector not in SGLANG_TRANSFER_BACKENDS:
