@@ -19,7 +19,9 @@ from inferstack.engines.base import NO
 from inferstack.engines.features import FEATURES, features_used
 from inferstack.errors import RenderRefused
 from inferstack.render.pipeline import render_stack
-from inferstack.spec.validate import validate_text
+from inferstack.spec.validate import validate_file, validate_text
+
+from .conftest import EXAMPLES
 
 ENGINE = get_engine("kthena")
 
@@ -668,3 +670,35 @@ def test_docs_table_matches_the_capabilities():
         rows[feature] = (level, how)
         previous = how
     assert rows == {f: (s.level, s.how) for f, s in ENGINE.capabilities.items()}
+
+
+# --- every rendered object passes `inferstack check` ---------------------------------------------
+
+CHECKED_SPECS = {
+    **{f"example-{p.stem}": p for p in EXAMPLES},
+    **{f"feature-{f}": doc for f, (doc, check) in FEATURE_SPECS.items() if check},
+    "pd-multinode-autoscaled": spec(volcano, disaggregation=PD, nodesPerReplica=2, autoscaling=autoscaling("kv-cache-usage")),
+    "sglang-pd-request-rate": spec(prometheus, runtime={"name": "sglang"}, disaggregation={**PD, "kvConnector": "mooncake"},
+                                   autoscaling=autoscaling("requests-per-second", 3)),
+    "lora-port-autoscaled": spec(gateway(port=8081), runtime={"name": "vllm"}, lora=LORA,
+                                 autoscaling=autoscaling("queue-depth", 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKED_SPECS))
+def test_every_rendered_object_passes_check(name, crds):
+    from inferstack.check import check_objects
+
+    source = CHECKED_SPECS[name]
+    if isinstance(source, dict):
+        rendered = render(source)
+    else:
+        result = validate_file(str(source), engine="kthena")
+        if not result.ok:
+            pytest.skip(f"{source.name} uses features Kthena cannot express")
+        rendered = render_stack(result.stack)
+    report = check_objects([o.body for o in rendered.objects], kubernetes_version=rendered.stack.kubernetes_version,
+                           crd_dir=crds, source=f"<{name}>")
+    assert report.ok, [str(d) for d in report.diagnostics]
+    kthena = [o for o in rendered.objects if "serving.volcano.sh" in o.api_version]
+    assert kthena and report.objects == len(rendered.objects)
