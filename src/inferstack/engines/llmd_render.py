@@ -68,6 +68,12 @@ def render_platform(ctx: RenderContext) -> None:
     if standalone(ctx):
         ctx.note("llm-d router in standalone mode: each model has its own EPP with an Envoy proxy in the same pod "
                  "(Service <stack>-<model>-epp, port 80); no Gateway is needed")
+    elif needs_model_header(ctx):
+        ctx.note(f"several models share the Gateway: each request carries {MODEL_HEADER}: <model or adapter> "
+                 "(benchmark Jobs send it; GIE's body-based router can set it from the request body)")
+    if any(router.precise(m) for m in stack.models):
+        ctx.note("KV-cache-aware routing: the EPP's tokenizer sidecar downloads the model's tokenizer from "
+                 "Hugging Face at start (egress, and the model's token Secret for gated models)")
 
 
 def router_crds() -> Install:
