@@ -667,3 +667,16 @@ def test_prometheus_scrapes_model_servers_and_the_router():
     # the router pod has no port named http, so the model-server monitor never scrapes it
     ports = [p["name"] for c in containers(one(rendered, "Deployment", "t-m-epp")) for p in c["ports"]]
     assert "http" not in ports
+
+
+def test_docs_page_lists_the_capability_table_exactly():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "engines" / "llm-d.md").read_text()
+    table = page.split("## Capability table", 1)[1].split("\n### ", 1)[0]
+    rows = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = (cells[2], cells[3])
+    assert rows == {f: (s.level, s.how) for f, s in ENGINE.capabilities.items()}

@@ -50,8 +50,10 @@ CAPABILITIES = {
     "gateway:envoy-gateway": no("Envoy Gateway without the AI Gateway extension does not call the endpoint picker"),
     "gateway:istio": native("Istio Gateway with the inference extension; HTTPRoute to the InferencePool"),
     "gateway:agentgateway": native("agentgateway with the inference extension; HTTPRoute to the InferencePool"),
-    "gateway:kgateway": no("kgateway dropped InferencePool support after v2.2 (llm-d moved to agentgateway)"),
-    "gateway:envoy-ai-gateway": no("not rendered for llm-d; use istio or agentgateway"),
+    "gateway:kgateway": no("kgateway's InferencePool support is deprecated and ends after v2.2; llm-d moved to "
+                           "agentgateway"),
+    "gateway:envoy-ai-gateway": no("llm-d's gateway mode is rendered for the providers its guides support: istio "
+                                   "and agentgateway"),
     "gateway-tls": generic("Gateway listener with a TLS certificateRef (gateway modes only)"),
     "gateway-hostname": generic("Gateway listener and HTTPRoute hostnames (gateway modes only)"),
 }
