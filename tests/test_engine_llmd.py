@@ -428,6 +428,13 @@ def test_gateway_endpoints_carry_host_and_model_headers_when_needed():
     assert values == ["m", "sql"]
 
 
+def test_standalone_router_listens_on_the_gateway_port():
+    rendered = render(spec(gateway={"implementation": "engine-native", "port": 8080}))
+    http = next(p for p in one(rendered, "Service", "t-m-epp")["spec"]["ports"] if p["name"] == "http")
+    assert (http["port"], http["targetPort"]) == (8080, router.PROXY_PORT)
+    assert rendered.endpoints[0].base_url == "http://t-m-epp.llm.svc.cluster.local:8080"
+
+
 def test_standalone_mode_rejects_gateway_tls_and_hostname():
     diags = errors(spec(gateway={"implementation": "auto", "hostname": "x.example.com", "tls": {"secretName": "c"}}))
     assert {d.path for d in diags if d.rule == "INF302"} == {"$.spec.gateway.hostname", "$.spec.gateway.tls.secretName"}

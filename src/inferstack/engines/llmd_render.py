@@ -67,7 +67,7 @@ def render_platform(ctx: RenderContext) -> None:
                  "served by prometheus-adapter from the kube-prometheus-stack Prometheus")
     if standalone(ctx):
         ctx.note("llm-d router in standalone mode: each model has its own EPP with an Envoy proxy in the same pod "
-                 "(Service <stack>-<model>-epp, port 80); no Gateway is needed")
+                 f"(Service <stack>-<model>-epp, port {stack.gateway_port}); no Gateway is needed")
     elif needs_model_header(ctx):
         ctx.note(f"several models share the Gateway: each request carries {MODEL_HEADER}: <model or adapter> "
                  "(benchmark Jobs send it; GIE's body-based router can set it from the request body)")
@@ -396,7 +396,8 @@ def _render_router(ctx: RenderContext, model: Model, n: Names, component: str) -
         {"name": "http-metrics", "port": router.EPP_METRICS_PORT, "targetPort": router.EPP_METRICS_PORT, "protocol": "TCP"},
     ]
     if standalone(ctx):
-        service_ports.append({"name": "http", "port": 80, "targetPort": router.PROXY_PORT, "protocol": "TCP"})
+        service_ports.append({"name": "http", "port": ctx.stack.gateway_port, "targetPort": router.PROXY_PORT,
+                              "protocol": "TCP"})
     ctx.render("llm-d/epp.yaml.j2", component, MODELS, name=n.epp, namespace=ctx.namespace,
                labels=ctx.model_labels(model), pool=n.base, pool_group=router.POOL_GROUP,
                config_file=router.EPP_CONFIG_FILE, config=router.config_text(config),
@@ -437,14 +438,14 @@ def _render_httproute(ctx: RenderContext, model: Model, n: Names, component: str
 
 def endpoints(ctx: RenderContext, model: Model) -> list[Endpoint]:
     n = names(ctx, model)
+    port = ctx.stack.gateway_port  # the standalone router's Service port, or the Gateway listener's
     if standalone(ctx):
-        base_url = f"http://{n.epp}.{ctx.namespace}.svc.cluster.local"
+        host = f"{n.epp}.{ctx.namespace}.svc.cluster.local"
         note = "llm-d router (standalone): Envoy + EPP"
     else:
         host = ctx.gateway_ref.service_host
-        port = ctx.stack.gateway_port
-        base_url = f"http://{host}" + ("" if port == 80 else f":{port}")
         note = f"{ctx.gateway} Gateway -> InferencePool {n.base}"
+    base_url = f"http://{host}" + ("" if port == 80 else f":{port}")
     out = []
     for served in (model.name, *model.adapter_names):
         headers: dict[str, str] = {}
