@@ -197,7 +197,8 @@ def _server_container(model: Model, placement: Placement, opts: runtime.ServerOp
     c = runtime.container(model, placement, opts=opts)
     if router.precise(model):
         # $(POD_IP) in the KV-events topic expands from this variable; it must come before its use
-        c["env"] = [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}, *c.get("env", [])]
+        env = [e for e in c.get("env", []) if e["name"] != "POD_IP"]
+        c["env"] = [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}, *env]
         c["ports"].append({"name": "kv-events", "containerPort": router.KV_EVENTS_PORT, "protocol": "TCP"})
     return c
 
@@ -259,18 +260,15 @@ def server_worker_labels(ctx: RenderContext, model: Model) -> dict[str, str]:
 
 def _render_pd(ctx: RenderContext, model: Model, n: Names, component: str) -> None:
     d = model.disaggregation
-    mooncake = d.kv_connector == "mooncake" and model.runtime == "vllm"
     prefill_placement = ctx.placement(model, gpus=d.prefill.parallelism.gpus)
-    prefill_opts = runtime.ServerOptions(port=router.POOL_PORT, role="prefill",
-                                         kv_role="kv_producer" if mooncake else None)
+    prefill_opts = runtime.ServerOptions(port=router.POOL_PORT, role="prefill")
     prefill_labels = server_pod_labels(ctx, model, "prefill")
     prefill = _pod_template(ctx, model, prefill_placement, prefill_labels,
                             [_server_container(model, prefill_placement, prefill_opts)])
     _deployment(ctx, model, n.prefill, component, d.prefill.replicas, prefill_labels, prefill)
 
     decode_placement = ctx.placement(model, gpus=d.decode.parallelism.gpus)
-    decode_opts = runtime.ServerOptions(port=router.DECODE_ENGINE_PORT, role="decode",
-                                        kv_role="kv_consumer" if mooncake else None)
+    decode_opts = runtime.ServerOptions(port=router.DECODE_ENGINE_PORT, role="decode")
     decode_labels = server_pod_labels(ctx, model, "decode")
     decode = _pod_template(ctx, model, decode_placement, decode_labels,
                            [_server_container(model, decode_placement, decode_opts)],
