@@ -90,6 +90,29 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .errors import RenderRefused
+    from .pulumi.source import Source, SpecRejected, load
+
+    try:
+        rendered, warnings = load(Source(args.spec, engine=args.engine, infrastructure_only=args.infrastructure_only))
+    except SpecRejected as exc:
+        _print_diagnostics(exc.diagnostics)
+        return EXIT_FINDINGS
+    except RenderRefused as exc:
+        hint = "" if args.infrastructure_only else " (--infrastructure-only previews the engine-independent layer)"
+        print(f"inferstack: error: {exc}{hint}", file=sys.stderr)
+        return EXIT_FINDINGS
+    from .pulumi.preview import format_json, format_text, run_preview  # imports Pulumi: only here
+
+    recording = run_preview(rendered)
+    if warnings and args.output == "text":
+        _print_diagnostics(warnings)
+    formatter = format_json if args.output == "json" else format_text
+    sys.stdout.write(formatter(recording, rendered, args.spec))
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_sides
     from .diff.output import format_json, format_markdown, format_text
@@ -215,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (DIR/<engine>/ with --engine all)")
     p.add_argument("--engine", choices=ENGINE_CHOICES + ("all",), help="render for another engine, or for every engine")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("preview", help="the Pulumi program's resource tree, offline (mock runtime: no cluster, no CLI)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="preview as if spec.engine were ENGINE (inferstack:engine)")
+    p.add_argument("--infrastructure-only", action="store_true",
+                   help="only the engine-independent layer: cluster, GPUs, scheduling, gateway, namespaces, volumes")
+    _add_output(p, ("text", "json"))
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("diff", help="preview-diff of two specs (files or GITREF:path) for PR review")
     p.add_argument("base", nargs="?", metavar="BASE")
