@@ -74,7 +74,8 @@ CHARTS = MappingProxyType(
         # upstream packaging of the same router release, kept as the reference for the pinned set.
         "llm-d-router-standalone": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-standalone", "version": "v0.10.0"},
         "llm-d-router-gateway": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-gateway", "version": "v0.10.0"},
-        # llm-d autoscaling: serves model-server metrics from Prometheus on the custom metrics API for HPAs.
+        # KServe: the custom-metrics adapter its HPA autoscaling setup pins (kserve-deps.env at v0.20.0).
+        # llm-d uses the same pin to serve model-server metrics from Prometheus to its HPAs.
         "prometheus-adapter": {"repo": "https://prometheus-community.github.io/helm-charts", "chart": "prometheus-adapter", "version": "5.3.0"},
     }
 )
@@ -120,6 +121,10 @@ IMAGES = MappingProxyType(
         "llm-d-disagg-sidecar": "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.10.0",
         "llm-d-envoy": "docker.io/envoyproxy/envoy:distroless-v1.33.2",
         "llm-d-tokenizer": "docker.io/vllm/vllm-openai-cpu:v0.19.1",
+        # KServe v0.20.0: images of its LLMInferenceService presets (config/llmisvcconfig) that inferstack
+        # writes explicitly: the vLLM build and the P/D routing sidecar.
+        "kserve-vllm": "ghcr.io/llm-d/llm-d-cuda:v0.8.0",
+        "kserve-pd-sidecar": "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0",
     }
 )
 
