@@ -687,3 +687,54 @@ def test_docs_page_lists_the_capability_table_exactly():
         if len(cells) == 4 and cells[0].startswith("`"):
             rows[cells[0].strip("`")] = (cells[2], cells[3])
     assert rows == {f: (s.level, s.how) for f, s in ENGINE.capabilities.items()}
+
+
+# --- every rendered object passes `inferstack check` ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def checkers(crds, request, tmp_path_factory):
+    """One Checker per Kubernetes minor, caching translated CRDs in pytest's cache folder."""
+    from inferstack.check.checker import Checker
+
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("inferstack-cache") if cache is not None else tmp_path_factory.mktemp("inferstack-cache")
+    made: dict[str, Checker] = {}
+
+    def get(version: str) -> Checker:
+        if version not in made:
+            made[version] = Checker(version, crds, cache_dir=folder)
+        return made[version]
+    return get
+
+
+def _manifest_findings(rendered, checkers):
+    from inferstack.render.writer import render_files
+
+    texts = {name: text for name, text in render_files(rendered).items() if name.startswith("manifests/")}
+    report = checkers(rendered.stack.kubernetes_version).check_texts(texts)
+    return [d.text() for d in report.diagnostics]
+
+
+def _llmd_examples():
+    from .conftest import EXAMPLES
+
+    return [e for e in EXAMPLES if validate_text(e.read_text(), e.name, engine="llm-d").ok]
+
+
+@pytest.mark.parametrize("example", _llmd_examples(), ids=lambda p: p.stem)
+def test_every_example_render_passes_check(example, checkers):
+    rendered = render_stack(validate_text(example.read_text(), example.name, engine="llm-d").stack)
+    assert _manifest_findings(rendered, checkers) == []
+
+
+CHECKED_VARIANTS = {**{f"variant-{k}": v for k, v in ALL_VARIANTS.items()},
+                    **{f"feature-{k}": v[0] for k, v in CASES.items() if v is not None},
+                    "multi-model-gateway": [gateway("agentgateway", hostname="llm.example.com", tls={"secretName": "c"}),
+                                            LORA, lambda d: d["spec"]["models"].append(
+                                                copy.deepcopy(BASE["spec"]["models"][0]) | {"name": "n"})],
+                    "multinode-volcano-autoscaled": [MULTINODE, VOLCANO, PROMETHEUS, autoscale("requests-per-second")]}
+
+
+@pytest.mark.parametrize("variant", sorted(CHECKED_VARIANTS))
+def test_every_rendered_variant_passes_check(variant, checkers):
+    assert _manifest_findings(render(*CHECKED_VARIANTS[variant]), checkers) == []
