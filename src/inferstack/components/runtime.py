@@ -21,7 +21,7 @@ TOKEN_ENV = "HF_TOKEN"
 SIM_TTFT = "50ms"  # simulated latencies, so benchmarks against the simulator show plausible curves
 SIM_ITL = "10ms"
 
-KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnectorV1"}
+KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnector"}
 
 
 @dataclass(frozen=True)

@@ -130,10 +130,6 @@ def _model_constraints(stack, m, doc):
         yield doc.diag(base + ("kvCache", "offload"), "INF302",
                        "a vLLM server takes one KV connector: prefill/decode already uses it for KV transfer",
                        "drop kvCache.offload, or drop disaggregation")
-    if m.kv_offload and m.runtime != "vllm":
-        yield doc.diag(base + ("kvCache", "offload"), "INF302",
-                       f"llm-d renders KV offload as vLLM's LMCache connector; runtime {m.runtime} has none",
-                       "use runtime vllm")
     if m.autoscaling and not stack.prometheus:
         yield doc.diag(base + ("autoscaling",), "INF302",
                        "llm-d autoscaling is an HPA on model-server metrics that prometheus-adapter reads from "
