@@ -66,9 +66,10 @@ def summarize(rendered: Rendered, engine) -> dict[str, Any]:
                          "support": support.level, "how": support.how})
     by_phase = Counter(o.phase for o in rendered.objects)
     by_kind = Counter(f"{o.api_version}/{o.kind}" for o in rendered.objects)
-    secrets = sorted({(m.token_secret.name, m.token_secret.key) for m in stack.models if m.token_secret})
+    token_namespace = engine.token_secret_namespace(stack)
+    secrets = sorted({(m.token_secret.name, m.token_secret.key, token_namespace) for m in stack.models if m.token_secret})
     if stack.gateway_tls_secret:
-        secrets.append((stack.gateway_tls_secret, "tls.crt/tls.key"))
+        secrets.append((stack.gateway_tls_secret, "tls.crt/tls.key", stack.namespace))
     return {
         "apiVersion": "inferstack.dev/v1alpha1",
         "kind": "RenderSummary",
@@ -96,7 +97,7 @@ def summarize(rendered: Rendered, engine) -> dict[str, Any]:
         "features": features,
         "objects": {"total": len(rendered.objects), "byPhase": dict(sorted(by_phase.items())),
                     "byKind": dict(sorted(by_kind.items()))},
-        "secretsRequired": [{"name": n, "key": k, "namespace": stack.namespace} for n, k in secrets],
+        "secretsRequired": [{"name": n, "key": k, "namespace": ns} for n, k, ns in secrets],
         "retainedVolumes": sorted(o.name for o in rendered.objects if o.retain),
         "notes": list(rendered.notes),
     }
