@@ -282,6 +282,11 @@ def test_trap_storage_path_lies_under_the_model_agent_host_path():
     assert storage["path"].startswith(host_path + "/")
     assert storage["path"] == "/mnt/data/models/t/m"
     assert storage["nodeSelector"] == {"inferstack.dev/node-pool": "gpu"}  # only the pool's nodes pull the weights
+    # GKE's Container-Optimized OS mounts / read-only: the weights go under /var there
+    gke = render(yaml.safe_load((ROOT / "examples" / "gke-multinode.yaml").read_text()))
+    gke_root = next(i for i in gke.installs if i.name == "ome-resources").values["modelAgent"]["hostPath"]
+    assert gke_root == "/var/lib/ome/models"
+    assert one(gke, "ClusterBaseModel")["spec"]["storage"]["path"] == "/var/lib/ome/models/gke-mn/llama-405b"
 
 
 def test_trap_token_secret_goes_through_the_key_field_and_lives_in_namespace_ome():
@@ -292,6 +297,10 @@ def test_trap_token_secret_goes_through_the_key_field_and_lives_in_namespace_ome
     assert rendered.summary["secretsRequired"] == [{"name": "hf", "key": "HF_TOKEN", "namespace": "ome"}]
     # the pods read local weights: no hub token (which would need the Secret in the model namespace too)
     assert "HF_TOKEN" not in {e["name"] for e in runner(rendered).get("env", [])}
+    # benchmark Jobs fetch the tokenizer with it, in the model namespace
+    example = render(yaml.safe_load((ROOT / "examples" / "ome-sglang-pd.yaml").read_text()))
+    assert example.summary["secretsRequired"] == [{"name": "hf-token", "key": "HF_TOKEN", "namespace": "llm"},
+                                                  {"name": "hf-token", "key": "HF_TOKEN", "namespace": "ome"}]
 
 
 # A port of OME v0.1.5's runtime check (pkg/runtimeselector/matcher.go compareSupportedModelFormats +

@@ -19,10 +19,11 @@ from .conftest import ROOT
 QUICKSTART = yaml.safe_load((ROOT / "examples" / "quickstart-kind.yaml").read_text())
 
 
-def stack(runtime: str, uri: str = "hf://Qwen/Qwen3-8B", engine: str = "kthena"):
+def stack(runtime: str, uri: str = "hf://Qwen/Qwen3-8B", engine: str = "kthena", benchmarks: bool = False):
     doc = copy.deepcopy(QUICKSTART)
     doc["spec"]["engine"] = engine
-    doc["spec"]["benchmarks"] = []
+    if not benchmarks:
+        doc["spec"]["benchmarks"] = []
     model = doc["spec"]["models"][0]
     model["runtime"] = {"name": runtime}
     model["source"] = {"uri": uri, "revision": "abc123", "tokenSecret": {"name": "hf", "key": "token"}}
@@ -57,15 +58,19 @@ def test_privileged_namespaces_cover_the_model_namespace_and_installs():
 
 
 def test_token_secret_namespace_comes_from_the_engine():
-    s = replace(stack("sglang"), benchmarks=())
+    s = stack("sglang")
     rendered = render_stack(s, infrastructure_only=True)
     assert rendered.summary["secretsRequired"] == [{"name": "hf", "key": "token", "namespace": "llm"}]
 
     kthena = get_engine("kthena")
 
     class ReadsSecretsElsewhere(type(kthena)):
-        def token_secret_namespace(self, stack):
-            return "secrets"
+        def token_secret_namespaces(self, stack):
+            return ("secrets",)
 
     elsewhere = ReadsSecretsElsewhere(**{f.name: getattr(kthena, f.name) for f in fields(kthena)})
     assert summarize(rendered, elsewhere)["secretsRequired"] == [{"name": "hf", "key": "token", "namespace": "secrets"}]
+    # benchmark Jobs fetch the tokenizer with the token in the model namespace
+    with_bench = replace(rendered, stack=stack("sglang", benchmarks=True))
+    assert summarize(with_bench, elsewhere)["secretsRequired"] == [
+        {"name": "hf", "key": "token", "namespace": "llm"}, {"name": "hf", "key": "token", "namespace": "secrets"}]

@@ -98,9 +98,9 @@ class Engine:
         """Engine-specific checks beyond the capability table (rule INF302)."""
         return []
 
-    def token_secret_namespace(self, stack: Stack) -> str:
-        """Where the models' source.tokenSecret must exist (the model namespace unless the engine reads it elsewhere)."""
-        return stack.namespace
+    def token_secret_namespaces(self, stack: Stack) -> tuple[str, ...]:
+        """Where the engine reads the models' source.tokenSecret (the model namespace unless it reads it elsewhere)."""
+        return (stack.namespace,)
 
     # --- rendering hooks ---------------------------------------------------------------
     # An engine module overrides these; the defaults refuse, so an unfinished engine never

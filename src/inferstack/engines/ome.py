@@ -81,7 +81,10 @@ CAPABILITIES = {
 }
 
 NAMESPACE = "ome"  # hard-coded by OME's charts (webhook certificates, controller ConfigMaps)
-MODEL_ROOT = "/mnt/data/models"  # the model agent's hostPath; every storage.path lies under it
+# The model agent's hostPath; every storage.path lies under it. The chart's /mnt/data/models sits on
+# the read-only root filesystem of GKE's Container-Optimized OS, where /var is the writable disk.
+MODEL_ROOT = "/mnt/data/models"
+MODEL_ROOT_GKE = "/var/lib/ome/models"
 RUNNER = "ome-container"  # OME finds the serving container by this name
 PORT = 8080  # OME's Services take the runner's first port; 8080 is OME's convention
 MODEL_PATH = "$(MODEL_PATH)"  # OME sets MODEL_PATH on the runner to the ClusterBaseModel storage.path
@@ -145,7 +148,11 @@ def ready_label(name: str) -> str:
 
 
 def storage_path(stack: Stack, model: Model) -> str:
-    return f"{MODEL_ROOT}/{stack.name}/{model.name}"
+    return f"{model_root(stack)}/{stack.name}/{model.name}"
+
+
+def model_root(stack: Stack) -> str:
+    return MODEL_ROOT_GKE if stack.provider == "gke" else MODEL_ROOT
 
 
 def storage_uri(model: Model) -> str:
@@ -340,7 +347,7 @@ def ome_resources_values(ctx: RenderContext) -> dict[str, Any]:
                                                             "limits": {"cpu": "2", "memory": "4Gi"}}})
     return {
         "ome": {"controller": controller, "multinodeProber": {"tag": tag}},
-        "modelAgent": {"hostPath": MODEL_ROOT, "image": {"tag": tag}, "resources": agent_resources(ctx.stack),
+        "modelAgent": {"hostPath": model_root(ctx.stack), "image": {"tag": tag}, "resources": agent_resources(ctx.stack),
                        "tolerations": agent_tolerations(ctx)},
     }
 
@@ -399,8 +406,8 @@ class OmeEngine(Engine):
                                 "not as prefill/decode groups", "drop autoscaling and set replicas"))
         return out
 
-    def token_secret_namespace(self, stack: Stack) -> str:
-        return NAMESPACE  # the model agent reads ClusterBaseModel tokens there
+    def token_secret_namespaces(self, stack: Stack) -> tuple[str, ...]:
+        return (NAMESPACE,)  # the model agent reads ClusterBaseModel tokens there; the servers need none
 
     def render_platform(self, ctx: RenderContext) -> None:
         stack = ctx.stack

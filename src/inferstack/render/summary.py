@@ -57,6 +57,20 @@ def gpu_totals(rendered: Rendered) -> dict[str, Any]:
     }
 
 
+def token_secrets(stack, engine) -> set[tuple[str, str, str]]:
+    """(name, key, namespace) of every token Secret: where the engine reads it, and the model namespace
+    when benchmark Jobs (which fetch the tokenizer) run against the model."""
+    out = set()
+    for m in stack.models:
+        if not m.token_secret:
+            continue
+        namespaces = set(engine.token_secret_namespaces(stack))
+        if any(b.base_model == m.name for b in stack.benchmarks):
+            namespaces.add(stack.namespace)
+        out.update((m.token_secret.name, m.token_secret.key, ns) for ns in namespaces)
+    return out
+
+
 def summarize(rendered: Rendered, engine) -> dict[str, Any]:
     stack = rendered.stack
     features = []
@@ -66,8 +80,7 @@ def summarize(rendered: Rendered, engine) -> dict[str, Any]:
                          "support": support.level, "how": support.how})
     by_phase = Counter(o.phase for o in rendered.objects)
     by_kind = Counter(f"{o.api_version}/{o.kind}" for o in rendered.objects)
-    token_namespace = engine.token_secret_namespace(stack)
-    secrets = sorted({(m.token_secret.name, m.token_secret.key, token_namespace) for m in stack.models if m.token_secret})
+    secrets = sorted(token_secrets(stack, engine))
     if stack.gateway_tls_secret:
         secrets.append((stack.gateway_tls_secret, "tls.crt/tls.key", stack.namespace))
     return {
