@@ -433,13 +433,15 @@ def test_trap_endpoint_is_the_inferenceservice_service():
 
 
 def test_trap_benchmarks_use_the_common_job_not_omes_benchmarkjob():
-    doc = yaml.safe_load((ROOT / "examples" / "ome-sglang-pd.yaml").read_text())
-    doc["spec"]["benchmarks"] = []
-    rendered = render(doc)
+    rendered = render(yaml.safe_load((ROOT / "examples" / "ome-sglang-pd.yaml").read_text()))
     assert not [o for o in rendered.objects if o.kind == "BenchmarkJob"]
-    # BenchmarkJob always sends the model name "vllm-model"; clients here send the served name
+    job = one(rendered, "Job")
+    assert job["apiVersion"] == "batch/v1"
+    env = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["initContainers"][0]["env"]}
+    # OME's BenchmarkJob always sends the model name "vllm-model"; this Job sends the served name to the Service
+    assert env["BASE_URL"] == "http://omepd-qwen3-8b.llm.svc.cluster.local:8080"
     args = runner(rendered)["args"]
-    assert args[args.index("--served-model-name") + 1] == "qwen3-8b" == rendered.endpoints[0].model
+    assert env["MODEL"] == args[args.index("--served-model-name") + 1] == "qwen3-8b"
 
 
 def test_trap_autoscaling_through_the_keda_autoscaler_class():
