@@ -430,6 +430,18 @@ def test_trap_endpoint_is_the_inferenceservice_service():
     assert endpoint["headers"] == {}
     name = one(rendered, "InferenceService")["metadata"]["name"]
     assert endpoint["baseUrl"].startswith(f"http://{name}.llm.")
+    routed = render(spec(routing={"strategy": "round-robin"}))
+    assert routed.endpoints[0].base_url == "http://t-m.llm.svc.cluster.local:8080"
+    assert "router" in routed.endpoints[0].note
+
+
+def test_multi_node_without_router_is_reached_through_the_leader_service():
+    # the InferenceService Service would also select LeaderWorkerSet workers, which serve no HTTP
+    multi = spec(runtime={"name": "vllm"}, nodesPerReplica=2, parallelism={"tensor": 8, "pipeline": 2})
+    assert render(multi).endpoints[0].base_url == "http://t-m-engine.llm.svc.cluster.local:8080"
+    routed = render({**multi, "spec": {**multi["spec"], "models": [
+        {**multi["spec"]["models"][0], "routing": {"strategy": "prefix-cache"}}]}})
+    assert routed.endpoints[0].base_url == "http://t-m.llm.svc.cluster.local:8080"
 
 
 def test_trap_benchmarks_use_the_common_job_not_omes_benchmarkjob():

@@ -175,7 +175,7 @@ def prometheus_query(ctx: RenderContext, model: Model) -> str:
 
 
 def threshold(value: float) -> str:
-    return f"{value:g}"
+    return f"{value:.15g}"  # KEDA parses it as a float; no exponent for ordinary targets
 
 
 # --- the runtime side: containers --------------------------------------------------------------
@@ -308,8 +308,24 @@ def isvc_router(ctx: RenderContext, model: Model) -> dict[str, Any]:
 def keda_config(ctx: RenderContext, model: Model) -> dict[str, Any]:
     from ..components.observability import NAMESPACE as MONITORING
 
-    return {"promServerAddress": f"http://{PROMETHEUS_SERVICE}.{MONITORING}.svc.cluster.local:9090", "customPromQuery": prometheus_query(ctx, model),
+    return {"promServerAddress": f"http://{PROMETHEUS_SERVICE}.{MONITORING}.svc.cluster.local:9090",
+            "customPromQuery": prometheus_query(ctx, model),
             "scalingThreshold": threshold(model.autoscaling.target)}
+
+
+def endpoint_service(stack: Stack, model: Model) -> tuple[str, str]:
+    """The Service clients call, and what it is.
+
+    OME's InferenceService Service `<name>` selects the router, else every engine pod; in MultiNode
+    mode that includes the LeaderWorkerSet workers, which serve no HTTP. Without a router, a
+    multi-node engine is reached through OME's leader-only Service `<name>-engine` instead.
+    """
+    name = model_object_name(stack, model)
+    if has_router(model):
+        return name, "InferenceService Service (SGLang router)"
+    if model.nodes_per_replica > 1:
+        return f"{name}-engine", "engine Service (LeaderWorkerSet leaders)"
+    return name, "InferenceService Service (engine)"
 
 
 # --- control plane ------------------------------------------------------------------------------
@@ -347,8 +363,8 @@ def ome_resources_values(ctx: RenderContext) -> dict[str, Any]:
                                                             "limits": {"cpu": "2", "memory": "4Gi"}}})
     return {
         "ome": {"controller": controller, "multinodeProber": {"tag": tag}},
-        "modelAgent": {"hostPath": model_root(ctx.stack), "image": {"tag": tag}, "resources": agent_resources(ctx.stack),
-                       "tolerations": agent_tolerations(ctx)},
+        "modelAgent": {"hostPath": model_root(ctx.stack), "image": {"tag": tag},
+                       "resources": agent_resources(ctx.stack), "tolerations": agent_tolerations(ctx)},
     }
 
 
@@ -475,10 +491,10 @@ class OmeEngine(Engine):
 
     def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
         name = model_object_name(ctx.stack, model)
-        return [Endpoint(model=model.name, base_url=f"http://{name}.{ctx.namespace}.svc.cluster.local:{PORT}",
+        service, what = endpoint_service(ctx.stack, model)
+        return [Endpoint(model=model.name, base_url=f"http://{service}.{ctx.namespace}.svc.cluster.local:{PORT}",
                          served_by=model.name,
-                         note=f"InferenceService Service ({'router' if has_router(model) else 'engine'}); "
-                              f"ready after the model agent labels a node {ready_label(name)}=Ready")]
+                         note=f"{what}; ready after the model agent labels a node {ready_label(name)}=Ready")]
 
     def metrics_targets(self, ctx: RenderContext) -> list[MetricsTarget]:
         from ..components.observability import MetricsTarget
