@@ -90,6 +90,29 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .errors import RenderRefused
+    from .pulumi.source import Source, SpecRejected, load
+
+    try:
+        rendered, warnings = load(Source(args.spec, engine=args.engine, infrastructure_only=args.infrastructure_only))
+    except SpecRejected as exc:
+        _print_diagnostics(exc.diagnostics)
+        return EXIT_FINDINGS
+    except RenderRefused as exc:
+        hint = "" if args.infrastructure_only else " (--infrastructure-only previews the engine-independent layer)"
+        print(f"inferstack: error: {exc}{hint}", file=sys.stderr)
+        return EXIT_FINDINGS
+    from .pulumi.preview import format_json, format_text, run_preview  # imports Pulumi: only here
+
+    recording = run_preview(rendered)
+    if warnings and args.output == "text":
+        _print_diagnostics(warnings)
+    formatter = format_json if args.output == "json" else format_text
+    sys.stdout.write(formatter(recording, rendered, args.spec))
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_sides
     from .diff.output import format_json, format_markdown, format_text
@@ -132,6 +155,38 @@ def _looks_like_spec(path: str) -> bool:
             return re.search(rb"^kind:\s*InferenceStack\s*$", f.read(), re.M) is not None
     except OSError:
         return True  # let validate report the problem
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .engines import ENGINE_NAMES
+    from .report import build as report
+    from .report.compare import build, load_results
+    from .spec.validate import read_spec
+
+    engines = list(ENGINE_NAMES) if args.engines == "all" else [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINE_NAMES]
+    if unknown or not engines:
+        raise UsageError(f"unknown engine(s): {', '.join(unknown) or '(none given)'}; choose from {', '.join(ENGINE_NAMES)} or all")
+    tty = sys.stderr.isatty()
+
+    def progress(engine: str) -> None:
+        i = engines.index(engine) + 1
+        bar = "#" * i + "." * (len(engines) - i)
+        if tty:
+            print(f"\r[{bar}] {i}/{len(engines)} rendering {engine:<8}", end="", file=sys.stderr, flush=True)
+
+    results = load_results(Path(args.results)) if args.results else {}
+    comparison = build(read_spec(args.spec), args.spec, engines, progress)
+    if tty:
+        print(file=sys.stderr)
+    comparison.results = results
+    written = report.write(comparison, Path(args.out))
+    rendered = sum(c.ok for c in comparison.columns)
+    print(f"compared {len(engines)} engine(s), {rendered} can serve the spec -> {written[0].parent}/report.md, report.html",
+          file=sys.stderr)
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -184,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINE_CHOICES + ("all",), help="render for another engine, or for every engine")
     p.set_defaults(func=cmd_render)
 
+    p = sub.add_parser("preview", help="the Pulumi program's resource tree, offline (mock runtime: no cluster, no CLI)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="preview as if spec.engine were ENGINE (inferstack:engine)")
+    p.add_argument("--infrastructure-only", action="store_true",
+                   help="only the engine-independent layer: cluster, GPUs, scheduling, gateway, namespaces, volumes")
+    _add_output(p, ("text", "json"))
+    p.set_defaults(func=cmd_preview)
+
     p = sub.add_parser("diff", help="preview-diff of two specs (files or GITREF:path) for PR review")
     p.add_argument("base", nargs="?", metavar="BASE")
     p.add_argument("head", nargs="?", metavar="HEAD")
@@ -192,6 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("compare", help="side-by-side report of the engines for one spec (report.md, report.html)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--engines", default="all", help="all, or a comma-separated list (default: all)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--results", metavar="DIR", help="normalised results from inferstack bench collect")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")
