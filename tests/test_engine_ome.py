@@ -8,6 +8,7 @@ import yaml
 
 from inferstack import versions
 from inferstack.engines import ome
+from inferstack.pulumi.plan import build_plan, object_key
 from inferstack.render.pipeline import render_stack
 from inferstack.render.writer import render_files
 from inferstack.spec.validate import validate_text
@@ -474,11 +475,16 @@ def test_trap_autoscaling_through_the_keda_autoscaler_class():
 
 
 def test_model_and_runtime_are_applied_before_the_inferenceservice():
+    # OME's admission webhook rejects an InferenceService whose ClusterBaseModel does not exist yet
     rendered = render(spec())
-    phases = {o.kind: o.phase for o in rendered.objects if o.api_version == "ome.io/v1beta1"}
-    assert phases == {"ClusterBaseModel": "20-platform", "ClusterServingRuntime": "20-platform",
-                      "InferenceService": "30-models"}
+    placed = {o.kind: (o.component, o.phase) for o in rendered.objects if o.api_version == "ome.io/v1beta1"}
+    assert placed == {"ClusterBaseModel": ("engine", "20-platform"), "ClusterServingRuntime": ("engine", "20-platform"),
+                      "InferenceService": ("model/m", "30-models")}
     assert "namespace" not in one(rendered, "ClusterBaseModel")["metadata"]
+    plan = build_plan(rendered)
+    keys = {o.kind: object_key(o) for o in rendered.objects if o.api_version == "ome.io/v1beta1"}
+    isvc_step = next(step for step in plan.steps if step.key == keys["InferenceService"])
+    assert {keys["ClusterBaseModel"], keys["ClusterServingRuntime"]} <= set(isvc_step.depends_on)
 
 
 def test_hostpath_namespaces_are_privileged():

@@ -444,12 +444,13 @@ class OmeEngine(Engine):
         name = model_object_name(ctx.stack, model)
         labels = ctx.model_labels(model)
         model_roles = roles(model)
-        # cluster-scoped definitions first: OME's webhook rejects an InferenceService whose model does not exist
-        ctx.render("ome/clusterbasemodel.yaml.j2", component, "20-platform", name=name, labels=labels,
+        # The cluster-scoped model and runtime are engine platform objects, applied before every model
+        # object: OME's webhook rejects an InferenceService whose model does not exist yet.
+        ctx.render("ome/clusterbasemodel.yaml.j2", "engine", "20-platform", name=name, labels=labels,
                    annotations={SKIP_CONFIG_PARSING: "true"}, model_format=MODEL_FORMAT,
                    model_framework=MODEL_FRAMEWORK, storage=self._storage(ctx, model))
         runtime_roles = {role.component: runtime_component(ctx, model, role) for role in model_roles}
-        ctx.render("ome/clusterservingruntime.yaml.j2", component, "20-platform", name=name, labels=labels,
+        ctx.render("ome/clusterservingruntime.yaml.j2", "engine", "20-platform", name=name, labels=labels,
                    supported_model_formats=[{"modelFormat": MODEL_FORMAT, "modelFramework": MODEL_FRAMEWORK,
                                              "autoSelect": False, "priority": 1}],
                    engine=runtime_roles["engine"], decoder=runtime_roles.get("decoder"),
