@@ -436,13 +436,16 @@ def test_trap_endpoint_is_the_inferenceservice_service():
     assert "router" in routed.endpoints[0].note
 
 
-def test_multi_node_without_router_is_reached_through_the_leader_service():
-    # the InferenceService Service would also select LeaderWorkerSet workers, which serve no HTTP
-    multi = spec(runtime={"name": "vllm"}, nodesPerReplica=2, parallelism={"tensor": 8, "pipeline": 2})
-    assert render(multi).endpoints[0].base_url == "http://t-m-engine.llm.svc.cluster.local:8080"
-    routed = render({**multi, "spec": {**multi["spec"], "models": [
-        {**multi["spec"]["models"][0], "routing": {"strategy": "prefix-cache"}}]}})
-    assert routed.endpoints[0].base_url == "http://t-m.llm.svc.cluster.local:8080"
+def test_multi_node_engines_are_reached_through_a_router_to_their_leaders():
+    # OME's own Services for a MultiNode engine select the LeaderWorkerSet workers (no HTTP), or
+    # the leaders of every InferenceService in the namespace
+    rendered = render(spec(runtime={"name": "vllm"}, nodesPerReplica=2, parallelism={"tensor": 8, "pipeline": 2}))
+    assert rendered.endpoints[0].base_url == "http://t-m.llm.svc.cluster.local:8080"
+    args = runner(rendered, "routerConfig")["args"]
+    assert args[args.index("--policy") + 1] == "round_robin"
+    assert args[args.index("--selector") + 1:] == [
+        "component=engine", "ome.io/inferenceservice=t-m", "leaderworkerset.sigs.k8s.io/worker-index=0"]
+    assert "router" in isvc(rendered)
 
 
 def test_trap_benchmarks_use_the_common_job_not_omes_benchmarkjob():

@@ -44,7 +44,7 @@ CAPABILITIES = {
     "runtime:sglang": native("ClusterServingRuntime whose ome-container runs SGLang on $(MODEL_PATH)"),
     "runtime:simulator": generic("ClusterServingRuntime whose ome-container is the simulator image; the ClusterBaseModel is vendor:// (Ready without a download)"),
     "multi-replica": native("InferenceService engine minReplicas = maxReplicas"),
-    "multi-node": native("engine (and decoder) leader/worker: OME's MultiNode mode on a LeaderWorkerSet"),
+    "multi-node": native("engine (and decoder) leader/worker: OME's MultiNode mode on a LeaderWorkerSet, leaders behind the router"),
     "disaggregation": native("InferenceService engine (prefill) + decoder (decode) + SGLang router (runtime sglang or simulator)"),
     "kv-connector:nixl": native("SGLang --disaggregation-transfer-backend nixl"),
     "kv-connector:lmcache": no("SGLang prefill/decode has no LMCache transfer backend, and OME's router speaks SGLang's protocol"),
@@ -133,7 +133,16 @@ def roles(model: Model) -> list[Role]:
 
 
 def has_router(model: Model) -> bool:
-    return bool(model.disaggregation) or model.routing in ROUTER_POLICY
+    """P/D and routing policies need the SGLang router; so does a multi-node engine: OME's Services
+    for it select LeaderWorkerSet workers (which serve no HTTP) or the leaders of every
+    InferenceService in the namespace, while the router discovers this one's leaders only."""
+    return bool(model.disaggregation) or model.routing in ROUTER_POLICY or model.nodes_per_replica > 1
+
+
+def router_policy(model: Model) -> str:
+    if model.disaggregation:
+        return PD_ROUTER_POLICY
+    return ROUTER_POLICY.get(model.routing, "round_robin")  # auto: spread like a Service would
 
 
 def ready_label(name: str) -> str:
@@ -232,11 +241,11 @@ def router_runner(ctx: RenderContext, model: Model) -> dict[str, Any]:
     args = ["--host", "0.0.0.0", "--port", str(PORT), "--service-discovery",
             "--service-discovery-namespace", ctx.namespace, "--service-discovery-port", str(PORT)]
     if model.disaggregation:
-        args += ["--pd-disaggregation", "--policy", PD_ROUTER_POLICY,
+        args += ["--pd-disaggregation", "--policy", router_policy(model),
                  "--prefill-selector", *router_selector(ctx, model, "engine"),
                  "--decode-selector", *router_selector(ctx, model, "decoder")]
     else:
-        args += ["--policy", ROUTER_POLICY[model.routing], "--selector", *router_selector(ctx, model, "engine")]
+        args += ["--policy", router_policy(model), "--selector", *router_selector(ctx, model, "engine")]
     return {
         "name": "router",
         "image": versions.image("sglang-router"),
@@ -311,21 +320,6 @@ def keda_config(ctx: RenderContext, model: Model) -> dict[str, Any]:
     return {"promServerAddress": f"http://{PROMETHEUS_SERVICE}.{MONITORING}.svc.cluster.local:9090",
             "customPromQuery": prometheus_query(ctx, model),
             "scalingThreshold": threshold(model.autoscaling.target)}
-
-
-def endpoint_service(stack: Stack, model: Model) -> tuple[str, str]:
-    """The Service clients call, and what it is.
-
-    OME's InferenceService Service `<name>` selects the router, else every engine pod; in MultiNode
-    mode that includes the LeaderWorkerSet workers, which serve no HTTP. Without a router, a
-    multi-node engine is reached through OME's leader-only Service `<name>-engine` instead.
-    """
-    name = model_object_name(stack, model)
-    if has_router(model):
-        return name, "InferenceService Service (SGLang router)"
-    if model.nodes_per_replica > 1:
-        return f"{name}-engine", "engine Service (LeaderWorkerSet leaders)"
-    return name, "InferenceService Service (engine)"
 
 
 # --- control plane ------------------------------------------------------------------------------
@@ -492,10 +486,11 @@ class OmeEngine(Engine):
 
     def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
         name = model_object_name(ctx.stack, model)
-        service, what = endpoint_service(ctx.stack, model)
-        return [Endpoint(model=model.name, base_url=f"http://{service}.{ctx.namespace}.svc.cluster.local:{PORT}",
+        behind = "SGLang router" if has_router(model) else "engine"
+        return [Endpoint(model=model.name, base_url=f"http://{name}.{ctx.namespace}.svc.cluster.local:{PORT}",
                          served_by=model.name,
-                         note=f"{what}; ready after the model agent labels a node {ready_label(name)}=Ready")]
+                         note=f"InferenceService Service ({behind}); "
+                              f"ready after the model agent labels a node {ready_label(name)}=Ready")]
 
     def metrics_targets(self, ctx: RenderContext) -> list[MetricsTarget]:
         from ..components.observability import MetricsTarget
