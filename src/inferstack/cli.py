@@ -8,6 +8,7 @@ import sys
 
 from . import __version__
 from .errors import UsageError
+from .versions import KUBERNETES_DEFAULT, KUBERNETES_SUPPORTED
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 ENGINE_CHOICES = ("aibrix", "llm-d", "llmaz", "ome", "kthena", "kserve")
@@ -189,6 +190,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check.checker import Checker
+    from .errors import FORMATTERS
+
+    report = Checker(args.kubernetes_version, args.crds).check_paths(args.paths)
+    sys.stdout.write(FORMATTERS[args.output](report.diagnostics))
+    sys.stdout.flush()
+    if args.output == "text":
+        print(report.summary(), file=sys.stderr)
+    return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from .rule_catalog import RULES
 
@@ -262,6 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--results", metavar="DIR", help="normalised results from inferstack bench collect")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("check", help="strictly validate Kubernetes YAML against built-in schemas and the pinned CRDs")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories searched for *.yaml, *.yml, *.json")
+    p.add_argument("--crds", metavar="DIR", help="the pinned CRD folder (<component>/<version>/<kind>.yaml); "
+                   "default: $INFERSTACK_CRD_DIR, else the user cache's crds/")
+    p.add_argument("--kubernetes-version", metavar="V", help="Kubernetes minor whose built-in schemas to use "
+                   f"({', '.join(KUBERNETES_SUPPORTED)}; default: {KUBERNETES_DEFAULT})")
+    _add_output(p)
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")

@@ -102,6 +102,11 @@ class Engine:
         """Where the engine reads the models' source.tokenSecret (the model namespace unless it reads it elsewhere)."""
         return (stack.namespace,)
 
+    def spec_literal(self, text: str) -> str:
+        """How a spec string is written into the engine's objects so that its controller reads it back
+        unchanged (identity, unless the controller interprets strings, e.g. as templates)."""
+        return text
+
     # --- rendering hooks ---------------------------------------------------------------
     # An engine module overrides these; the defaults refuse, so an unfinished engine never
     # produces partial or fake output.
