@@ -7,13 +7,14 @@ import pytest
 import yaml
 
 from inferstack import versions
+from inferstack.check import check_texts
 from inferstack.engines import ome
 from inferstack.pulumi.plan import build_plan, object_key
 from inferstack.render.pipeline import render_stack
 from inferstack.render.writer import render_files
 from inferstack.spec.validate import validate_text
 
-from .conftest import ROOT
+from .conftest import EXAMPLES, ROOT
 
 BASE = {
     "apiVersion": "inferstack.dev/v1alpha1",
@@ -516,3 +517,35 @@ def test_render_is_deterministic_and_summary_is_json():
     first, second = render_files(render(spec(disaggregation=PD))), render_files(render(spec(disaggregation=PD)))
     assert first == second
     assert json.loads(first["summary.json"])["engine"]["name"] == "ome"
+
+
+def test_runner_strings_survive_omes_go_template_pass():
+    # OME executes each runner, as JSON, as a Go html/template over the InferenceService metadata
+    doc = spec(runtime={"name": "vllm", "args": ["--chat-template", "{{ messages }}{{{x}}}"], "env": {"T": "{{ .Name }}"}})
+    container = runner(render(doc))
+    assert container["args"][-1] == "{{`{{`}} messages }}{{`{{`}}{x}}}"
+    assert {"name": "T", "value": "{{`{{`}} .Name }}"} in container["env"]
+    assert ome.ENGINE.spec_literal("{{{") == "{{`{{`}}{"
+    assert one(render(doc), "ClusterBaseModel")["spec"]["storage"]["storageUri"] == "hf://org/model@r1"
+
+
+# --- every rendered object passes the strict checker against the pinned CRDs -----------------------
+
+
+def checked_renders():
+    for example in EXAMPLES:
+        result = validate_text(example.read_text(), example.name, engine="ome")
+        if result.ok:
+            yield example.stem, result.stack
+    for feature, (level, doc, _) in sorted(FEATURES.items()):
+        if level != "no":
+            yield feature, validate(doc).stack
+
+
+@pytest.mark.parametrize(("name", "stack"), list(checked_renders()), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_rendered_object_passes_inferstack_check(name, stack, crds):
+    rendered = render_stack(stack)
+    texts = {f"<rendered>/{path}": text for path, text in render_files(rendered).items() if path.startswith("manifests/")}
+    report = check_texts(texts, kubernetes_version=stack.kubernetes_version, crd_dir=crds)
+    assert report.ok, [d.text() for d in report.diagnostics]
+    assert report.objects == len(rendered.objects)

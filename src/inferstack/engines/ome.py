@@ -190,6 +190,24 @@ def threshold(value: float) -> str:
 # --- the runtime side: containers --------------------------------------------------------------
 
 
+def go_template_literal(text: str) -> str:
+    """OME runs every runner container, marshalled to JSON, through Go's html/template with the
+    InferenceService's metadata (ReplacePlaceholders): `{{` must be written as {{`{{`}} to reach
+    the pod unchanged. JSON marshalling escapes <, > and & (the template stays in its text context)
+    and leaves backquotes alone."""
+    return text.replace("{{", "{{`{{`}}")
+
+
+def template_safe(node: Any) -> Any:
+    if isinstance(node, str):
+        return go_template_literal(node)
+    if isinstance(node, dict):
+        return {k: template_safe(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [template_safe(v) for v in node]
+    return node
+
+
 def _server_model(model: Model) -> Model:
     # The weights are on the node already: the server needs no hub token (the agent reads it in ns ome).
     return replace(model, token_secret=None)
@@ -204,7 +222,7 @@ def runner(model: Model, placement: Placement, role: Role, multinode: MultiNode 
         # worker ranks serve no HTTP: probes would keep the LeaderWorkerSet group unready forever
         container.pop("readinessProbe", None)
         container.pop("startupProbe", None)
-    return container
+    return template_safe(container)
 
 
 def _with_volumes(volumes: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +264,7 @@ def router_runner(ctx: RenderContext, model: Model) -> dict[str, Any]:
                  "--decode-selector", *router_selector(ctx, model, "decoder")]
     else:
         args += ["--policy", router_policy(model), "--selector", *router_selector(ctx, model, "engine")]
-    return {
+    return template_safe({
         "name": "router",
         "image": versions.image("sglang-router"),
         "command": ["python3", "-m", "sglang_router.launch_router"],
@@ -255,7 +273,7 @@ def router_runner(ctx: RenderContext, model: Model) -> dict[str, Any]:
         "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
         "readinessProbe": {"httpGet": {"path": "/readiness", "port": PORT}, "periodSeconds": 10, "failureThreshold": 3},
         "livenessProbe": {"httpGet": {"path": "/liveness", "port": PORT}, "periodSeconds": 30, "failureThreshold": 5},
-    }
+    })
 
 
 # --- the InferenceService side: replicas and placement ------------------------------------------
@@ -371,6 +389,10 @@ def keda_install() -> Install:
 
 
 class OmeEngine(Engine):
+    def spec_literal(self, text: str) -> str:
+        # spec strings reach OME objects only in runner containers, which OME templates
+        return go_template_literal(text)
+
     def generated_names(self, stack: Stack) -> list[GeneratedName]:
         names = []
         for m in stack.models:
