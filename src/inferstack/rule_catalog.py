@@ -94,6 +94,7 @@ _RULES = (
     Rule("CHK009", "scope", "error", "metadata.namespace is set on a cluster-scoped kind."),
     Rule("CHK010", "duplicate-object", "error", "Two objects share group, kind, namespace and name; one would overwrite the other."),
     Rule("CHK011", "unknown-kind", "error", "No schema for the apiVersion/kind: not built into the Kubernetes version and not in the pinned CRDs."),
+    Rule("CHK012", "unpinned-crd", "warning", "A kind a pinned install registers but whose CRD has no pinned copy: the object is not validated."),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

@@ -124,5 +124,12 @@ def test_unknown_kind_hints(checker):
         "HorizontalPodAutoscaler exists as apiVersion autoscaling/v1, autoscaling/v2")
     assert hint("topology.volcano.sh/v1alpha1", "HyperNodes") == "did you mean 'HyperNode'?"
     # a kind from another group is not suggested: the group itself is unknown
-    assert hint("gateway.envoyproxy.io/v1alpha1", "Backend") == (
+    assert hint("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy") == (
         "no built-in kind or pinned CRD has the group 'gateway.envoyproxy.io'")
+
+
+def test_kinds_of_unpinned_crds_are_warnings_not_errors(checker):
+    [d] = checker.check_objects([{"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "Backend",
+                                  "metadata": {"name": "x"}}]).diagnostics
+    assert (d.rule, d.severity) == ("CHK012", "warning")
+    assert "envoy-gateway" in d.message

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import Diagnostic, sort_diagnostics
+from .. import versions
+from ..errors import WARNING, Diagnostic, sort_diagnostics
 from . import locations
 from .builtin_kinds import DEFINITIONS_URI, OBJECT_META_REF, BuiltinKinds, api_version, kubernetes_minor
 from .cel_rules import CelCompiler, CelCounts
@@ -44,6 +45,11 @@ class Target:
 def split_api_version(value: str) -> tuple[str, str]:
     group, _, version = value.rpartition("/")
     return group, version
+
+
+def _unpinned_install(api_version: str, kind: str) -> str | None:
+    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    return versions.UNPINNED_CRDS.get(f"{group}/{kind}")
 
 
 class Checker:
@@ -126,7 +132,13 @@ class Checker:
             return problems
         target = self._target(data["apiVersion"], data["kind"])
         out: list[Diagnostic] = []
-        if target.unknown is not None:
+        unpinned = _unpinned_install(data["apiVersion"], data["kind"])
+        if target.unknown is not None and unpinned:
+            out.append(obj.diag(("kind",), "CHK012",
+                                f"{data['kind']} ({data['apiVersion']}) is not validated: the {unpinned} install "
+                                "registers its CRD, but no pinned copy of it exists", "review this object by hand",
+                                severity=WARNING))
+        elif target.unknown is not None:
             message, hint = target.unknown
             out.append(obj.diag(("kind",), "CHK011", message, hint))
         else:

@@ -29,9 +29,9 @@ class SourcedObject:
     def position(self, path: tuple) -> tuple[int, int]:
         return self.doc.position(self.base + tuple(path)) if self.doc is not None else (1, 1)
 
-    def diag(self, path: tuple, rule: str, message: str, hint: str | None = None) -> Diagnostic:
+    def diag(self, path: tuple, rule: str, message: str, hint: str | None = None, severity: str = ERROR) -> Diagnostic:
         line, col = self.position(path)
-        return Diagnostic(self.file, line, col, ERROR, rule, json_path(path), message, hint)
+        return Diagnostic(self.file, line, col, severity, rule, json_path(path), message, hint)
 
 
 def json_problems(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
