@@ -63,8 +63,13 @@ CHARTS = MappingProxyType(
         "metrics-server": {"repo": "https://kubernetes-sigs.github.io/metrics-server", "chart": "metrics-server", "version": "3.13.0"},
         "kthena": {"repo": "oci://ghcr.io/volcano-sh/charts", "chart": "kthena", "version": "v1.0.0"},
         "llmaz": {"repo": "oci://registry-1.docker.io/inftyai", "chart": "llmaz", "version": "0.0.10"},
-        "ome-crd": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-crd", "version": "v0.1.5"},
-        "ome-resources": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-resources", "version": "v0.1.5"},
+        # OME v0.1.5: the release workflow publishes both charts as version 0.1.5 (tag without "v") and
+        # tags the controller, model-agent and prober images v0.1.5 (imageTag, set explicitly in values);
+        # KEDA backs OME's `ome.io/autoscalerClass: keda` (ScaledObjects on Prometheus queries).
+        "ome-crd": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-crd", "version": "0.1.5"},
+        "ome-resources": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-resources", "version": "0.1.5",
+                          "imageTag": "v0.1.5"},
+        "keda": {"repo": "https://kedacore.github.io/charts", "chart": "keda", "version": "2.20.2"},
         "kserve-crd": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-crd", "version": "v0.20.0"},
         "kserve-resources": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-resources", "version": "v0.20.0"},
         "kserve-llmisvc-crd": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-llmisvc-crd", "version": "v0.20.0"},
@@ -125,6 +130,8 @@ IMAGES = MappingProxyType(
         "vllm-lmcache": "lmcache/vllm-openai:v0.3.15",
         "sglang": "lmsysorg/sglang:v0.5.5.post3-cu129-amd64",
         "simulator": "ghcr.io/llm-d/llm-d-inference-sim:v0.8.2",
+        # OME: the SGLang router (sglang_router.launch_router) in front of an InferenceService's engine/decoder
+        "sglang-router": "lmsysorg/sglang-router:v0.2.4",
         # benchmark tools
         "inference-perf": "quay.io/inference-perf/inference-perf:v0.6.1",
         "vllm-bench": "vllm/vllm-openai:v0.11.0",
