@@ -19,6 +19,12 @@ except AttributeError:  # pragma: no cover
 OWNED = ("summary.json", "installs.yaml", "kind-config.yaml", "manifests")
 
 
+def safe_dump(data, **options) -> str:
+    """`yaml.safe_dump` (same defaults, same text) with libyaml's emitter: several times faster for
+    the config files engines embed in ConfigMaps."""
+    return yaml.dump(data, Dumper=_Dumper, **options)
+
+
 def dump_yaml(data) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
 
