@@ -96,3 +96,18 @@ def test_huge_spec_is_handled():
     doc["spec"]["models"] = [dict(doc["spec"]["models"][0], name=f"m{i}") for i in range(2000)]
     result = validate_text(yaml.safe_dump(doc), "huge.yaml")
     assert_clean(result)
+
+
+@given(mutated_examples())
+def test_the_compiled_spec_schema_agrees_with_jsonschema(doc):
+    """`validate` skips jsonschema when the compiled schema accepts a spec: the two must agree."""
+    from inferstack.spec.schema import _validator, is_valid_fast
+
+    assert is_valid_fast(doc) == _validator().is_valid(doc)
+
+
+def test_the_compiled_spec_schema_accepts_every_example():
+    from inferstack.spec.schema import _fast_check, is_valid_fast
+
+    assert _fast_check() is not None
+    assert all(is_valid_fast(doc) for doc in EXAMPLE_DOCS)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 import shlex
 
-import yaml
-
 from .. import versions
 from ..errors import RenderRefused
 from ..paths import data_dir
 from ..render.context import RenderContext, pool_tolerations
 from ..render.result import Endpoint
+from ..render.writer import safe_dump
 from ..spec.model import Benchmark, Model
 
 PHASE = "50-benchmarks"
@@ -105,7 +104,7 @@ def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
         argv = ["guidellm", "run",
                 "--backend", f"kind=openai_http,target={endpoint.base_url},model={bench.model}",
                 "--data", f"kind=synthetic_text,prompt_tokens={w.input_tokens},output_tokens={w.output_tokens}",
-                "--profile", yaml.safe_dump({"kind": "constant", "rate": list(w.rates)}, default_flow_style=True).strip(),
+                "--profile", safe_dump({"kind": "constant", "rate": list(w.rates)}, default_flow_style=True).strip(),
                 "--constraint", f"kind=max_duration,seconds={w.duration_seconds}",
                 "--output", "kind=json,path=/results/benchmarks.json"]
         lines.append(_sh(argv) + " || status=$?")
@@ -147,7 +146,7 @@ def render(ctx: RenderContext) -> None:
         name = job_name(ctx, bench)
         data = {"preflight.sh": preflight, "verdict.py": verdict, "run.sh": run_script(bench, endpoint, model)}
         if bench.tool == "inference-perf":
-            data["config.yml"] = yaml.safe_dump(inference_perf_config(bench, endpoint, model), sort_keys=False)
+            data["config.yml"] = safe_dump(inference_perf_config(bench, endpoint, model), sort_keys=False)
         component = f"benchmark/{bench.name}"
         ctx.render("benchmarks/configmap.yaml.j2", component, PHASE, name=name, namespace=ctx.namespace, data=data)
         headers = []
