@@ -133,7 +133,9 @@ def _disruption(pool: NodePool) -> dict | None:
 
 def _karpenter_pool(ctx: RenderContext, pool: NodePool, class_ref: dict, extra_requirements: list[dict]) -> None:
     requirements = [
-        {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": [pool.instance_type]},
+        # without an instanceType (a CPU pool may omit it), Karpenter picks among every instance type
+        *([{"key": "node.kubernetes.io/instance-type", "operator": "In", "values": [pool.instance_type]}]
+          if pool.instance_type else []),
         {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
         *extra_requirements,
     ]

@@ -415,6 +415,9 @@ def provider_fields(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
             if pool.accelerator and "instanceType" not in raw:
                 yield doc.diag(base, "INF232", f"accelerator pool {pool.name!r} needs instanceType on {prov}",
                                {"eks": "e.g. p5.48xlarge", "gke": "e.g. a3-highgpu-8g", "aks": "e.g. Standard_ND96isr_H100_v5"}[prov])
+            elif prov == "gke" and "instanceType" not in raw:
+                yield doc.diag(base, "INF232", f"pool {pool.name!r} needs instanceType on gke",
+                               "the machine type its ComputeClass asks for, e.g. e2-standard-8")
             if pool.min_nodes is not None and pool.max_nodes is not None and pool.min_nodes > pool.max_nodes:
                 yield doc.diag(base + ("minNodes",), "INF105", f"minNodes {pool.min_nodes} is greater than maxNodes {pool.max_nodes}")
             elif pool.min_nodes and prov == "gke":
