@@ -1,11 +1,11 @@
 """Property tests: no input makes validate raise; every problem is a diagnostic with a rule,
-a JSON path and a position. `HYPOTHESIS_PROFILE=long` runs a longer profile on demand."""
+a JSON path and a position. `HYPOTHESIS_PROFILE=long` runs a longer profile on demand (the
+profiles are registered in conftest.py)."""
 
 import copy
-import os
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from inferstack.errors import Diagnostic
@@ -13,10 +13,6 @@ from inferstack.rule_catalog import RULES
 from inferstack.spec.validate import validate_text
 
 from .conftest import EXAMPLES
-
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 EXAMPLE_DOCS = [yaml.safe_load(e.read_text()) for e in EXAMPLES]
 
