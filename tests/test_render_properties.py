@@ -6,11 +6,15 @@ with their knobs turned) and from the mutated examples of test_properties.py."""
 import hashlib
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
+from inferstack.cli import main
 from inferstack.errors import RenderRefused
 from inferstack.render.pipeline import render_stack
 from inferstack.render.verify import check_rendered
@@ -55,10 +59,25 @@ def test_mutated_examples_that_validate_render_or_are_refused(doc, crds):
     render_checked(yaml.safe_dump(doc, allow_unicode=False), crds)
 
 
+@settings(max_examples=examples(20, 1000))
+@given(doc=st.one_of(specs(), mutated_examples()))
+def test_the_command_line_never_reports_an_internal_error(doc, crds, capsys):
+    """validate, render (checked) and diff of any spec: exit 0, 1 or 2 with a message, never a crash."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "spec.yaml"
+        spec.write_text(yaml.safe_dump(doc, allow_unicode=False), encoding="utf-8")
+        for argv in (["validate", str(spec)], ["render", str(spec), "--out", str(Path(tmp) / "out"), "--crds", str(crds)],
+                     ["diff", str(ROOT / "examples" / "quickstart-kind.yaml"), str(spec)]):
+            assert main(argv) in (0, 1, 2)
+            err = capsys.readouterr().err
+            assert "internal error" not in err, (argv[0], err)
+
+
 DIGEST = """
 import hashlib, sys
 from pathlib import Path
 from inferstack.engines import ENGINE_NAMES
+from inferstack.cli import main
 from inferstack.errors import RenderRefused
 from inferstack.render.pipeline import render_stack
 from inferstack.render.writer import render_files

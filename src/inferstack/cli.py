@@ -152,6 +152,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         outcome = diff_sides(base, head)
         if outcome.diff is None:
             _print_diagnostics(outcome.diagnostics)
+            for reason in outcome.refused:
+                print(f"inferstack: error: {reason}", file=sys.stderr)
             invalid = True
         else:
             diffs.append(outcome.diff)
