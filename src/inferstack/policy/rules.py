@@ -66,7 +66,7 @@ def pin_problem(ref: str) -> str | None:
         return None  # a digest pins the content whatever the tag says
     last = ref.rsplit("/", 1)[-1]
     if ":" not in last:
-        return "has no tag (Kubernetes pulls `latest`)"
+        return "has no tag, so Kubernetes pulls `latest`"
     if last.rsplit(":", 1)[1] == "latest":
         return "uses the mutable tag `latest`"
     return None
