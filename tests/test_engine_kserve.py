@@ -338,7 +338,7 @@ def test_replicas_xor_scaling():
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
                                              "name": "quickstart-qwen-small-kserve"}
     assert hpa["metadata"]["name"] != "quickstart-qwen-small-kserve-hpa"  # KServe deletes that one
-    assert hpa["spec"]["metrics"][0]["pods"]["target"] == {"type": "AverageValue", "averageValue": "0.7"}
+    assert hpa["spec"]["metrics"][0]["pods"]["target"] == {"type": "AverageValue", "averageValue": "700m"}
     rules = install(rendered, "prometheus-adapter").values["rules"]["custom"]
     assert [r["name"]["as"] for r in rules] == ["vllm_kv_cache_usage_perc"]
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import versions
+from ..components import autoscaling, lws, runtime
 from ..components import gateway as gw
-from ..components import lws, runtime
 from ..components.observability import MetricsTarget, default_model_targets
 from ..render.context import STACK_LABEL, Placement, RenderContext, pool_selector, pool_tolerations
 from ..render.result import Endpoint, Install
@@ -22,7 +22,6 @@ ENGINE = "engine"
 PLATFORM = "20-platform"
 MODELS = "30-models"
 ROUTER_COMPONENT_LABEL = "inferstack.dev/router"  # selects a model's EPP pods (never model servers)
-ADAPTER_NAMESPACE = "monitoring"
 MODEL_HEADER = "X-Gateway-Model-Name"  # the header GIE's body-based router sets from the request's model
 GATEWAY_MODES = ("istio", "agentgateway")
 
@@ -62,7 +61,7 @@ def render_platform(ctx: RenderContext) -> None:
         ctx.install(lws.install(ENGINE, gang_scheduler=gang))
     autoscaled = [m for m in stack.models if m.autoscaling]
     if autoscaled:
-        ctx.install(prometheus_adapter(autoscaled))
+        ctx.install(autoscaling.prometheus_adapter(autoscaled))
         ctx.note("autoscaling: HorizontalPodAutoscalers read model-server metrics from the custom metrics API, "
                  "served by prometheus-adapter from the kube-prometheus-stack Prometheus")
     if standalone(ctx):
@@ -91,58 +90,6 @@ def _install_before_gateway(ctx: RenderContext, installs: list[Install]) -> None
     ctx.installs[at:at] = fresh
 
 
-# --- autoscaling metrics ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AutoscaleMetric:
-    api_name: str  # the custom-metrics API name the HPA asks for
-    series: str  # the Prometheus series prometheus-adapter reads
-    rate: bool  # a counter turned into a per-second rate
-
-
-AUTOSCALE_METRICS = {
-    ("vllm", "kv-cache-usage"): AutoscaleMetric("vllm_kv_cache_usage_perc", "vllm:kv_cache_usage_perc", False),
-    ("vllm", "queue-depth"): AutoscaleMetric("vllm_num_requests_waiting", "vllm:num_requests_waiting", False),
-    ("vllm", "requests-per-second"): AutoscaleMetric("vllm_requests_per_second", "vllm:request_success_total", True),
-    ("sglang", "kv-cache-usage"): AutoscaleMetric("sglang_token_usage", "sglang:token_usage", False),
-    ("sglang", "queue-depth"): AutoscaleMetric("sglang_num_queue_reqs", "sglang:num_queue_reqs", False),
-    ("sglang", "requests-per-second"): AutoscaleMetric("sglang_requests_per_second", "sglang:num_requests_total", True),
-}
-
-
-def autoscale_metric(model: Model) -> AutoscaleMetric:
-    return AUTOSCALE_METRICS[(router.engine_type(model), model.autoscaling.metric)]
-
-
-def adapter_rule(metric: AutoscaleMetric) -> dict:
-    query = ("sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)" if metric.rate
-             else "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)")
-    return {
-        "seriesQuery": f'{{__name__="{metric.series}",namespace!="",pod!=""}}',
-        "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
-        "name": {"matches": f"^{metric.series}$", "as": metric.api_name},
-        "metricsQuery": query,
-    }
-
-
-def prometheus_adapter(models: list[Model]) -> Install:
-    chart = versions.chart("prometheus-adapter")
-    metrics = sorted({autoscale_metric(m) for m in models}, key=lambda m: m.api_name)
-    values = {
-        "prometheus": {"url": "http://kube-prometheus-stack-prometheus.monitoring.svc", "port": 9090},
-        "rules": {"default": False, "custom": [adapter_rule(m) for m in metrics]},
-    }
-    return Install(name="prometheus-adapter", component=ENGINE, method="helm", version=chart["version"],
-                   namespace=ADAPTER_NAMESPACE, repo=chart["repo"], chart=chart["chart"], values=values)
-
-
-def quantity(value: float) -> str:
-    """A Kubernetes quantity for an HPA target: whole numbers as is, fractions in milli-units."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{round(value * 1000)}m"
-
-
 # --- per model ----------------------------------------------------------------------------------------
 
 def render_model(ctx: RenderContext, model: Model) -> None:
@@ -165,12 +112,8 @@ def render_model(ctx: RenderContext, model: Model) -> None:
     if not standalone(ctx):
         _render_httproute(ctx, model, n, component)
     if model.autoscaling:
-        metric = autoscale_metric(model)
-        ctx.render("llm-d/hpa.yaml.j2", component, MODELS, name=n.base, namespace=ctx.namespace,
-                   labels=ctx.model_labels(model), target_api=workload_api, target_kind=workload_kind,
-                   target_name=n.base, min_replicas=model.autoscaling.min_replicas,
-                   max_replicas=model.autoscaling.max_replicas, metric=metric.api_name,
-                   target=quantity(model.autoscaling.target))
+        autoscaling.render_hpa(ctx, model, name=n.base, component=component, phase=MODELS,
+                               target={"apiVersion": workload_api, "kind": workload_kind, "name": n.base})
 
 
 def pool_selector_labels(ctx: RenderContext, model: Model) -> dict[str, str]:
