@@ -97,3 +97,18 @@ def test_rules_doc_is_generated_from_the_catalog(capsys):
     main(["rules", "-o", "markdown"])
     table = capsys.readouterr().out
     assert table in (ROOT / "docs" / "rules.md").read_text(), "regenerate docs/rules.md: inferstack rules -o markdown"
+
+
+def test_only_specs_skips_other_yaml(tmp_path, capsys):
+    other = tmp_path / "values.yaml"
+    other.write_text("replicaCount: 2\n")
+    assert main(["validate", "--only-specs", str(other), str(EXAMPLES[0])]) == 0
+    assert "1 spec(s) checked" in capsys.readouterr().err
+    assert main(["validate", str(other)]) == 1
+
+
+def test_pre_commit_hook_runs_validate_on_specs_only():
+    import yaml
+
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["entry"] == "inferstack validate --only-specs"

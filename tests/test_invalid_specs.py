@@ -28,7 +28,8 @@ def test_invalid_spec_reports_rule_path_and_line(spec):
 
 def test_every_rule_has_an_invalid_spec():
     covered = {p.name.split("-", 1)[0] for p in INVALID_SPECS}
-    assert set(RULES) - covered == set()
+    spec_rules = {r for r in RULES if r.startswith("INF")}
+    assert spec_rules - covered == set()
 
 
 def test_file_names_match_the_rule_they_trigger():

@@ -21,8 +21,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .errors import FORMATTERS, has_errors, sort_diagnostics
     from .spec.validate import validate_file
 
-    diags, files_with_errors = [], 0
+    diags, files_with_errors, checked = [], 0, 0
     for path in args.specs:
+        if args.only_specs and not _looks_like_spec(path):
+            continue
+        checked += 1
         result = validate_file(path, engine=args.engine)
         diags += result.diagnostics
         files_with_errors += has_errors(result.diagnostics, args.strict)
@@ -33,7 +36,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         errors = sum(d.severity == "error" for d in diags)
         warnings = len(diags) - errors
         state = "valid" if not files_with_errors else f"{files_with_errors} invalid"
-        print(f"{len(args.specs)} spec(s) checked, {state}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        print(f"{checked} spec(s) checked, {state}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_FINDINGS if files_with_errors else EXIT_OK
 
 
@@ -48,7 +51,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .engines import ENGINE_NAMES
-    from .engines.base import EngineNotImplemented
+    from .errors import RenderRefused
     from .render.pipeline import render_stack
     from .render.writer import write
     from .spec.validate import read_spec, validate_text
@@ -75,7 +78,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             continue
         try:
             results.append(render_stack(result.stack))
-        except EngineNotImplemented as exc:
+        except RenderRefused as exc:
             print(f"inferstack: error: {engine}: {exc}", file=sys.stderr)
             return EXIT_FINDINGS
     out = Path(args.out)
@@ -84,6 +87,105 @@ def cmd_render(args: argparse.Namespace) -> int:
         write(rendered, target)
         print(f"{rendered.engine}: {len(rendered.objects)} objects, {len(rendered.installs)} installs -> {target}",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from .errors import RenderRefused
+    from .pulumi.source import Source, SpecRejected, load
+
+    try:
+        rendered, warnings = load(Source(args.spec, engine=args.engine, infrastructure_only=args.infrastructure_only))
+    except SpecRejected as exc:
+        _print_diagnostics(exc.diagnostics)
+        return EXIT_FINDINGS
+    except RenderRefused as exc:
+        hint = "" if args.infrastructure_only else " (--infrastructure-only previews the engine-independent layer)"
+        print(f"inferstack: error: {exc}{hint}", file=sys.stderr)
+        return EXIT_FINDINGS
+    from .pulumi.preview import format_json, format_text, run_preview  # imports Pulumi: only here
+
+    recording = run_preview(rendered)
+    if warnings and args.output == "text":
+        _print_diagnostics(warnings)
+    formatter = format_json if args.output == "json" else format_text
+    sys.stdout.write(formatter(recording, rendered, args.spec))
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_sides
+    from .diff.output import format_json, format_markdown, format_text
+    from .diff.sources import changed_specs, read_side
+
+    if args.base_ref:
+        if args.base or args.head:
+            raise UsageError("give BASE and HEAD, or --base-ref REF, not both")
+        pairs = changed_specs(args.base_ref)
+    else:
+        if not (args.base and args.head):
+            raise UsageError("diff needs BASE and HEAD (files or GITREF:path), or --base-ref REF")
+        pairs = [(read_side(args.base), read_side(args.head))]
+    diffs, invalid = [], False
+    for base, head in pairs:
+        outcome = diff_sides(base, head)
+        if outcome.diff is None:
+            _print_diagnostics(outcome.diagnostics)
+            invalid = True
+        else:
+            diffs.append(outcome.diff)
+    if invalid:
+        return EXIT_FINDINGS
+    if args.output == "markdown":
+        sys.stdout.write(format_markdown(diffs))
+    elif args.output == "json":
+        sys.stdout.write(format_json(diffs))
+    else:
+        color = {"always": True, "never": False}.get(args.color, sys.stdout.isatty())
+        sys.stdout.write(format_text(diffs, color=color))
+    return EXIT_FINDINGS if args.exit_code and any(d.has_changes for d in diffs) else EXIT_OK
+
+
+def _looks_like_spec(path: str) -> bool:
+    """For pre-commit: a YAML file is a spec when it declares kind: InferenceStack."""
+    import re
+
+    try:
+        with open(path, "rb") as f:
+            return re.search(rb"^kind:\s*InferenceStack\s*$", f.read(), re.M) is not None
+    except OSError:
+        return True  # let validate report the problem
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .engines import ENGINE_NAMES
+    from .report import build as report
+    from .report.compare import build, load_results
+    from .spec.validate import read_spec
+
+    engines = list(ENGINE_NAMES) if args.engines == "all" else [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in engines if e not in ENGINE_NAMES]
+    if unknown or not engines:
+        raise UsageError(f"unknown engine(s): {', '.join(unknown) or '(none given)'}; choose from {', '.join(ENGINE_NAMES)} or all")
+    tty = sys.stderr.isatty()
+
+    def progress(engine: str) -> None:
+        i = engines.index(engine) + 1
+        bar = "#" * i + "." * (len(engines) - i)
+        if tty:
+            print(f"\r[{bar}] {i}/{len(engines)} rendering {engine:<8}", end="", file=sys.stderr, flush=True)
+
+    results = load_results(Path(args.results)) if args.results else {}
+    comparison = build(read_spec(args.spec), args.spec, engines, progress)
+    if tty:
+        print(file=sys.stderr)
+    comparison.results = results
+    written = report.write(comparison, Path(args.out))
+    rendered = sum(c.ok for c in comparison.columns)
+    print(f"compared {len(engines)} engine(s), {rendered} can serve the spec -> {written[0].parent}/report.md, report.html",
+          file=sys.stderr)
     return EXIT_OK
 
 
@@ -126,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("specs", nargs="+", metavar="SPEC")
     p.add_argument("--engine", choices=ENGINE_CHOICES, help="validate as if spec.engine were ENGINE")
     p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument("--only-specs", action="store_true",
+                   help="skip files that do not declare kind: InferenceStack (for pre-commit on all YAML)")
     _add_output(p)
     p.set_defaults(func=cmd_validate)
 
@@ -134,6 +238,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (DIR/<engine>/ with --engine all)")
     p.add_argument("--engine", choices=ENGINE_CHOICES + ("all",), help="render for another engine, or for every engine")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("preview", help="the Pulumi program's resource tree, offline (mock runtime: no cluster, no CLI)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="preview as if spec.engine were ENGINE (inferstack:engine)")
+    p.add_argument("--infrastructure-only", action="store_true",
+                   help="only the engine-independent layer: cluster, GPUs, scheduling, gateway, namespaces, volumes")
+    _add_output(p, ("text", "json"))
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("diff", help="preview-diff of two specs (files or GITREF:path) for PR review")
+    p.add_argument("base", nargs="?", metavar="BASE")
+    p.add_argument("head", nargs="?", metavar="HEAD")
+    p.add_argument("--base-ref", metavar="REF", help="diff every spec changed between REF and the working tree")
+    p.add_argument("-o", "--output", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("compare", help="side-by-side report of the engines for one spec (report.md, report.html)")
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--engines", default="all", help="all, or a comma-separated list (default: all)")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--results", metavar="DIR", help="normalised results from inferstack bench collect")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")

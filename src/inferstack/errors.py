@@ -30,6 +30,10 @@ class UsageError(Exception):
     """Bad command-line usage or an unreadable input: exit code 2."""
 
 
+class RenderRefused(Exception):
+    """A valid spec that this build cannot render faithfully (exit code 1, nothing written)."""
+
+
 def json_path(parts: Iterable[object]) -> str:
     """Render a path tuple as `$.spec.models[0].name`; odd keys are bracket-quoted."""
     out = "$"

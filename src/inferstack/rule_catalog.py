@@ -60,11 +60,23 @@ _RULES = (
     Rule("INF237", "accelerator-product", "error", "The accelerator product must be known for the provider so that node pools can request it."),
     Rule("INF238", "gpu-sharing", "error", "GPU sharing needs an NVIDIA device plugin that implements it."),
     Rule("INF239", "kubernetes-version", "error", "The Kubernetes version must be one inferstack has schemas (and, on kind, a pinned node image) for."),
+    Rule("INF241", "benchmark-tool", "error", "The benchmark tool cannot run the requested workload (vllm-bench and guidellm run the random dataset)."),
     # -- engine capabilities
     Rule("INF301", "engine-capability", "error", "The chosen engine cannot express a requested feature; the message names the engines that can."),
     Rule("INF302", "engine-constraint", "error", "A value the chosen engine's API rejects (e.g. too many roles, unsupported combination)."),
     # -- secrets
     Rule("INF401", "literal-secret", "error", "A value looks like a literal credential; reference a Secret instead."),
+    # -- diff risk flags (reported by `diff`, never fail validation)
+    Rule("RISK101", "stateful-removal", "high", "A stateful object (model-cache volume, retained data) is deleted."),
+    Rule("RISK102", "stateful-replacement", "high", "A stateful object must be replaced because an immutable field changes: its data is lost."),
+    Rule("RISK201", "replacement", "medium", "An object will be replaced: a field the API server treats as immutable changes."),
+    Rule("RISK301", "engine-swap", "high", "The engine changes: every model is redeployed and endpoints change."),
+    Rule("RISK302", "namespace-change", "high", "The model namespace changes: every namespaced object is recreated."),
+    Rule("RISK401", "gpu-capacity", "medium", "The GPU capacity of the node pools changes."),
+    Rule("RISK402", "gpu-request", "medium", "The number of GPUs the models request changes."),
+    Rule("RISK501", "control-plane-version", "medium", "A control-plane install (chart, CRD bundle) changes version."),
+    Rule("RISK502", "control-plane-removal", "medium", "A control-plane install is removed."),
+    Rule("RISK601", "cluster-recreate", "high", "The kind cluster configuration changes: the cluster is recreated."),
     # -- advisories
     Rule("INF501", "unpinned-revision", "warning", "A model source without a pinned revision makes results irreproducible."),
     Rule("INF502", "unpinned-image", "error", "Images must be pinned to a tag or digest, never `latest` or untagged."),

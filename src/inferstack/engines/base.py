@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..errors import RenderRefused
 from .features import FEATURES
 
 if TYPE_CHECKING:
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from ..spec.model import Model, Stack
 
 
-class EngineNotImplemented(Exception):
+
+
+class EngineNotImplemented(RenderRefused):
     """The engine's model layer is not rendered yet: render refuses rather than write partial output."""
 
 NATIVE = "native"

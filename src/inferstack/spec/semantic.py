@@ -539,6 +539,15 @@ def accelerator_products(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
                                f"{stack.provider} offers: {', '.join(offered)}")
 
 
+@check
+def benchmark_tools(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
+    for b in stack.benchmarks:
+        if b.tool != "inference-perf" and b.workload.dataset != "random":
+            yield doc.diag(P + ("benchmarks", b.index, "workload", "dataset"), "INF241",
+                           f"{b.tool} runs the random dataset only here, not {b.workload.dataset}",
+                           "use tool inference-perf for sharegpt and shared-prefix")
+
+
 # --- secrets and pins --------------------------------------------------------------------
 
 TOKEN_PATTERNS = (
