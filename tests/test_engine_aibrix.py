@@ -11,7 +11,6 @@ import yaml
 
 from inferstack import versions
 from inferstack.engines import aibrix
-from inferstack.render.result import Install
 
 from .aibrix_specs import (
     GATEWAY,
@@ -74,27 +73,16 @@ def test_pinned_versions_match_the_crd_folder(crds):
 
 @pytest.mark.parametrize("doc", [spec(), multinode(), pd(), spec(lora={"adapters": [{"name": "a", "uri": "hf://o/a"}]})],
                          ids=["deployment", "multi-node", "pd", "lora"])
-def test_kuberay_is_never_installed_because_no_ray_based_replica_is_rendered(doc):
+def test_no_ray_based_replica_is_rendered_so_no_kuberay_install_is_added(doc):
     rendered = render(doc)
-    assert not any(p.startswith("ray.io") for i in rendered.installs for p in i.provides)
+    # KubeRay would only be installed for Ray-based replicas: multi-node replicas are StormServices instead
     assert not objects(rendered, "RayClusterFleet") and not objects(rendered, "RayClusterReplicaSet")
+    assert not any(i.method == "helm" and "kuberay" in (i.chart or "") for i in rendered.installs)
+    assert [i.name for i in rendered.installs if i.component == "engine"] == ["aibrix-dependency", "aibrix-crds", "aibrix-core"]
+    # the v0.7.0 bundles carry KubeRay themselves (CRDs + an idle operator): the plan says so, the CRDs are provided
     installs = {i.name: i for i in rendered.installs}
-    # the v0.7.0 bundles carry KubeRay (CRDs in the dependency bundle, the operator in the core): left out
-    assert set(installs["aibrix-dependency"].exclude) == {
-        "CustomResourceDefinition/rayclusters.ray.io", "CustomResourceDefinition/rayjobs.ray.io",
-        "CustomResourceDefinition/rayservices.ray.io"}
-    assert "Deployment/aibrix-kuberay-operator" in installs["aibrix-core"].exclude
-    assert all("kuberay" in e or "/aibrix-ray" in e for e in installs["aibrix-core"].exclude)
-
-
-def test_install_exclude_is_written_to_the_install_plan_and_checked():
-    plan = next(i for i in render(spec()).installs if i.name == "aibrix-core").to_dict()
-    assert plan["exclude"][0] == "Deployment/aibrix-kuberay-operator"
-    assert "exclude" not in Install(name="x", component="c", method="manifest", version="v1", url="u").to_dict()
-    with pytest.raises(ValueError, match="manifest bundles only"):
-        Install(name="x", component="c", method="helm", version="1", exclude=("Deployment/a",))
-    with pytest.raises(ValueError, match="Kind/name"):
-        Install(name="x", component="c", method="manifest", version="1", exclude=("a-name",))
+    assert "ray.io/*" in installs["aibrix-dependency"].provides
+    assert "KubeRay operator v1.2.1, idle" in installs["aibrix-core"].note
 
 
 # --- Deployment path -------------------------------------------------------------------------------
@@ -141,18 +129,19 @@ def test_deployment_without_routing_strategy_goes_through_the_model_route_withou
 
 @pytest.mark.parametrize(("strategy", "aibrix_strategy"),
                          [("least-request", "least-request"), ("prefix-cache", "prefix-cache"), ("kv-cache-aware", "least-kv-cache")])
-def test_routing_strategy_is_the_model_default_profile_and_the_recorded_header(strategy, aibrix_strategy):
+def test_routing_strategy_is_the_model_default_profile_so_requests_need_no_header(strategy, aibrix_strategy):
     rendered = render(spec(routing={"strategy": strategy}))
     pod = one(rendered, "Deployment")["spec"]["template"]
     config = json.loads(pod["metadata"]["annotations"]["model.aibrix.ai/config"])
     assert config["profiles"][config["defaultProfile"]]["routingStrategy"] == aibrix_strategy
-    assert rendered.endpoints[0].headers == {"routing-strategy": aibrix_strategy}
+    [endpoint] = rendered.endpoints
+    assert endpoint.headers == {} and f"strategy {aibrix_strategy} by default" in endpoint.note
 
 
 # --- StormService: prefill/decode and multi-node -----------------------------------------------------
 
 
-def test_prefill_decode_is_a_stormservice_with_pd_routing_and_the_header_recorded():
+def test_prefill_decode_is_a_stormservice_whose_pods_make_pd_the_default_strategy():
     rendered = render(pd())
     assert not objects(rendered, "Deployment")
     storm = one(rendered, "StormService")
@@ -169,9 +158,9 @@ def test_prefill_decode_is_a_stormservice_with_pd_routing_and_the_header_recorde
         assert json.loads(args[args.index("--kv-transfer-config") + 1])["kv_connector"] == "NixlConnector"
     gpus = {n: server(r["template"]["spec"])["resources"]["limits"]["nvidia.com/gpu"] for n, r in roles.items()}
     assert gpus == {"prefill": "1", "decode": "2"}
-    # StormServices get no HTTPRoute: the benchmark sends the strategy header
+    # StormServices get no HTTPRoute: every pod's profile makes pd the default, so the benchmark needs no header
     [endpoint] = rendered.endpoints
-    assert endpoint.headers == {"routing-strategy": "pd"} and "no HTTPRoute" in endpoint.note
+    assert endpoint.headers == {} and "StormService without HTTPRoute; gateway strategy pd by default" in endpoint.note
 
 
 def test_sglang_prefill_pods_announce_the_bootstrap_port():
@@ -198,8 +187,10 @@ def test_multinode_replica_is_a_podset_role_that_wires_rank_and_leader():
     # only rank 0 serves HTTP: the probes pass on the other ranks
     for probe in (container["readinessProbe"], container["startupProbe"]):
         assert '"$POD_GROUP_INDEX" != 0' in probe["exec"]["command"][2]
-    # no HTTPRoute for a StormService: auto routing picks a gateway strategy and records its header
-    assert rendered.endpoints[0].headers == {"routing-strategy": "least-request"}
+    # no HTTPRoute for a StormService: auto routing still needs a strategy, the pods' default profile
+    config = json.loads(role["template"]["metadata"]["annotations"]["model.aibrix.ai/config"])
+    assert config["profiles"]["default"]["routingStrategy"] == "least-request"
+    assert rendered.endpoints[0].headers == {}
 
 
 def test_sglang_multinode_takes_its_rank_without_a_shell():

@@ -88,7 +88,9 @@ CASES = {
     "routing:least-request": (spec(routing={"strategy": "least-request"}), routed("least-request")),
     "routing:prefix-cache": (spec(routing={"strategy": "prefix-cache"}), routed("prefix-cache")),
     "routing:kv-cache-aware": (spec(routing={"strategy": "kv-cache-aware"}), routed("least-kv-cache")),
-    "routing:pd": (pd(routing={"strategy": "pd"}), lambda r: r.endpoints[0].headers == {"routing-strategy": "pd"}),
+    "routing:pd": (pd(routing={"strategy": "pd"}), lambda r: all(
+        json.loads(role["template"]["metadata"]["annotations"]["model.aibrix.ai/config"])["profiles"]["default"]
+        ["routingStrategy"] == "pd" for role in roles_of(one(r, "StormService")).values())),
     "source:hf": (spec(), lambda r: args(r)[0] == "org/model"),
     "source:s3": (spec(source={"uri": "s3://bucket/model"}), lambda r: "runai_streamer" in args(r)),
     "source:gs": (spec(source={"uri": "gs://bucket/model"}), lambda r: "runai_streamer" in args(r)),

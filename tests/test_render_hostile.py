@@ -31,7 +31,9 @@ def spec_with(value: str) -> str:
     model["runtime"]["env"] = {"HOSTILE_VALUE": value}
     model["source"]["revision"] = value
     doc["spec"]["benchmarks"] = []
-    return yaml.safe_dump(doc, allow_unicode=True)
+    # escaped, not raw: PyYAML's emitter writes NEL (U+0085) raw into a single-quoted scalar, which
+    # reads back as a space, so the spec would no longer carry the hostile value
+    return yaml.safe_dump(doc, allow_unicode=False)
 
 
 def render(engine: str, value: str) -> dict[str, str]:

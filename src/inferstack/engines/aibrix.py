@@ -112,23 +112,6 @@ ADAPTER_SCHEMES = {"hf": "huggingface", "s3": "s3", "gs": "gcs"}
 
 SINGLE_ROLE = "server"  # the role of a multi-node StormService without a prefill/decode split
 
-# KubeRay is only needed for Ray-based replicas (RayClusterFleet), which inferstack never renders:
-# multi-node replicas use StormService. The v0.7.0 bundles carry KubeRay anyway; leave it out.
-KUBERAY_CRDS = tuple(f"CustomResourceDefinition/{n}.ray.io" for n in ("rayclusters", "rayjobs", "rayservices"))
-KUBERAY_CORE_OBJECTS = (
-    "Deployment/aibrix-kuberay-operator",
-    "ServiceAccount/aibrix-kuberay-operator",
-    "Service/aibrix-kuberay-operator",
-    "Role/aibrix-kuberay-operator-leader-election",
-    "RoleBinding/aibrix-kuberay-operator-leader-election",
-    "ClusterRole/aibrix-kuberay-operator",
-    "ClusterRoleBinding/aibrix-kuberay-operator",
-    "ClusterRole/aibrix-rayjob-editor-role",
-    "ClusterRole/aibrix-rayjob-viewer-role",
-    "ClusterRole/aibrix-rayservice-editor-role",
-    "ClusterRole/aibrix-rayservice-viewer-role",
-)
-
 # the StormService webhook's estimate of PodSet name length: model + role + 36
 PODSET_NAME_SUFFIX = 36
 ROLESET_HASH = "hhhhhhhhhh"  # pod-template hash: up to 10 characters
@@ -256,26 +239,34 @@ def _model_constraints(doc: SourceDoc, m: Model) -> list[Diagnostic]:
 
 
 def platform_installs() -> list:
-    """Envoy Gateway (with EnvoyPatchPolicy), then the AIBrix CRDs, then the core: the v0.7.0 release bundles."""
+    """Envoy Gateway (with EnvoyPatchPolicy), then the AIBrix CRDs, then the core: the v0.7.0 release bundles.
+
+    KubeRay is only needed for Ray-based replicas (RayClusterFleet), which inferstack never renders:
+    multi-node replicas are StormServices. inferstack adds no KubeRay install; the v0.7.0 bundles
+    carry KubeRay themselves (the Ray CRDs in the dependency bundle, the operator in the core) and
+    are applied whole, as upstream tests them: the bundled operator crash-loops without those CRDs.
+    """
     from ..render.result import Install
 
     dependency, crds, core = (versions.bundle(k) for k in ("aibrix-dependency", "aibrix-core-crds", "aibrix-core"))
-    envoy = versions.AIBRIX_PINS["envoyGateway"]
+    pins = versions.AIBRIX_PINS
     return [
         Install(name="aibrix-dependency", component="engine", method="manifest", version=dependency["version"],
-                url=dependency["url"], server_side=True, exclude=KUBERAY_CRDS,
-                provides=("gateway.networking.k8s.io/*", "gateway.envoyproxy.io/*"),
-                note=f"Envoy Gateway {envoy} in envoy-gateway-system with extensionApis.enableEnvoyPatchPolicy: true "
-                     "(the aibrix-eg EnvoyPatchPolicy needs it); the bundled KubeRay CRDs are left out"),
+                url=dependency["url"], server_side=True,
+                provides=("gateway.networking.k8s.io/*", "gateway.envoyproxy.io/*", "ray.io/*"),
+                note=f"Envoy Gateway {pins['envoyGateway']} in envoy-gateway-system with "
+                     "extensionApis.enableEnvoyPatchPolicy: true (the aibrix-eg EnvoyPatchPolicy needs it), "
+                     "and the KubeRay CRDs the core's bundled operator watches"),
         Install(name="aibrix-crds", component="engine", method="manifest", version=crds["version"], url=crds["url"],
                 server_side=True,
                 provides=("orchestration.aibrix.ai/*", "autoscaling.aibrix.ai/*", "model.aibrix.ai/*"),
                 note="server-side apply: the KVCache, RayClusterFleet and StormService CRDs exceed the client-side "
                      "last-applied annotation limit"),
         Install(name="aibrix-core", component="engine", method="manifest", version=core["version"], url=core["url"],
-                namespace=SYSTEM_NAMESPACE, exclude=KUBERAY_CORE_OBJECTS,
-                note=f"controller manager, gateway plugins, metadata service and Gateway {GATEWAY_NAME} in {SYSTEM_NAMESPACE}; "
-                     "the bundled KubeRay operator is left out (multi-node replicas are StormServices, not Ray clusters)"),
+                namespace=SYSTEM_NAMESPACE,
+                note=f"controller manager, gateway plugins, metadata service and Gateway {GATEWAY_NAME} in "
+                     f"{SYSTEM_NAMESPACE}; the bundle also runs KubeRay operator {pins['kubeRayOperator']}, idle here "
+                     "(multi-node replicas are StormServices, not Ray clusters)"),
     ]
 
 
@@ -284,8 +275,6 @@ def render_platform(ctx: RenderContext) -> None:
         ctx.install(install)
     ctx.note(f"aibrix: clients reach every model through {gateway_url()} (Gateway {GATEWAY_NAME} in {SYSTEM_NAMESPACE}); "
              "the request body's model field selects the model or LoRA adapter")
-    ctx.note("aibrix: the installs leave the KubeRay objects of the AIBrix bundles out (see exclude in installs.yaml); "
-             "when applying the bundles by hand, delete those objects afterwards")
 
 
 # --- model objects ------------------------------------------------------------------------------
@@ -482,22 +471,24 @@ def runtime_sidecar(model: Model) -> dict:
 
 
 def endpoints(ctx: RenderContext, model: Model) -> list:
+    """The gateway URL for the model and each adapter. No request header is needed: a model routed by a
+    strategy carries it as its default profile (model.aibrix.ai/config) on every pod, which the gateway
+    applies when the request has no routing-strategy header (StormServices included)."""
     from ..render.result import Endpoint
 
     strategy = routing_strategy(model)
-    headers = {ROUTING_HEADER: strategy} if strategy else {}
-    if strategy is None:
-        note = f"AIBrix HTTPRoute {model.name}-router (written by the controller) -> Service {model.name}"
-    elif uses_stormservice(model):
-        note = (f"StormService: no HTTPRoute; the gateway picks pods with strategy {strategy} "
-                f"(default via {ANNOTATION_CONFIG}; the {ROUTING_HEADER} header pins it per request)")
-    else:
-        note = (f"the gateway picks pods with strategy {strategy} "
-                f"(default via {ANNOTATION_CONFIG}; the {ROUTING_HEADER} header pins it per request)")
-    out = [Endpoint(model=model.name, base_url=gateway_url(), headers=dict(headers), served_by=model.name, note=note)]
+
+    def how(name: str) -> str:
+        if strategy is None:
+            return f"HTTPRoute {name}-router (written by the AIBrix controller) -> Service {name}"
+        storm = "StormService without HTTPRoute; " if uses_stormservice(model) else ""
+        return (f"{storm}gateway strategy {strategy} by default ({ANNOTATION_CONFIG} on the pods); "
+                f"a {ROUTING_HEADER} header overrides it per request")
+
+    out = [Endpoint(model=model.name, base_url=gateway_url(), served_by=model.name, note=how(model.name))]
     for adapter in model.adapter_names:
-        out.append(Endpoint(model=adapter, base_url=gateway_url(), headers=dict(headers), served_by=model.name,
-                            note=f"ModelAdapter {adapter} on {model.name}"))
+        out.append(Endpoint(model=adapter, base_url=gateway_url(), served_by=model.name,
+                            note=f"ModelAdapter on {model.name}; {how(adapter)}"))
     return out
 
 

@@ -27,16 +27,6 @@ class Install:
     # CRD kinds ("group/Kind") this install registers; objects of those kinds depend on it.
     provides: tuple[str, ...] = ()
     note: str | None = None
-    # Objects of a manifest bundle that are NOT applied, as "Kind/name" (e.g. an optional
-    # operator a vendor bundles with its core that the stack does not use).
-    exclude: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.exclude and self.method != "manifest":
-            raise ValueError(f"install {self.name}: exclude applies to manifest bundles only")
-        bad = [e for e in self.exclude if e.count("/") != 1 or not all(e.split("/"))]
-        if bad:
-            raise ValueError(f"install {self.name}: exclude entries must read Kind/name: {bad}")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "component": self.component, "method": self.method, "version": self.version}
@@ -46,8 +36,6 @@ class Install:
             out.update({"url": self.url, "serverSide": self.server_side})
             if self.namespace:
                 out["namespace"] = self.namespace
-            if self.exclude:
-                out["exclude"] = list(self.exclude)
         if self.provides:
             out["provides"] = list(self.provides)
         if self.note:
