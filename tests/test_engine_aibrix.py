@@ -177,12 +177,13 @@ def test_multinode_replica_is_a_podset_role_that_wires_rank_and_leader():
     [role] = roles_of(storm).values()
     assert role["podGroupSize"] == 2 and role["replicas"] == 1
     container = server(role["template"]["spec"])
-    assert container["command"] == ["sh", "-c"]
-    [script] = container["args"]
-    leader, worker = script.split("; fi; exec ")
-    assert "--node-rank '$(POD_GROUP_INDEX)'" in leader and "--nnodes 2" in leader
-    assert "--master-addr '$(PODSET_NAME)-0.m.llm.svc.cluster.local'" in leader  # the StormService's headless Service
-    assert "--headless" not in leader and worker.endswith("--headless")
+    # a fixed script adds --headless on ranks above 0; the engine command stays an argument list
+    assert container["command"] == ["sh", "-c", 'if [ "$POD_GROUP_INDEX" = 0 ]; then exec "$@"; fi; exec "$@" --headless', "sh"]
+    args = container["args"]
+    assert args[:2] == ["vllm", "serve"] and "--headless" not in args
+    assert args[args.index("--nnodes") + 1] == "2"
+    assert args[args.index("--node-rank") + 1] == "$(POD_GROUP_INDEX)"
+    assert args[args.index("--master-addr") + 1] == "$(PODSET_NAME)-0.m.llm.svc.cluster.local"  # the headless Service
     assert container["resources"]["limits"]["nvidia.com/gpu"] == "8"
     # only rank 0 serves HTTP: the probes pass on the other ranks
     for probe in (container["readinessProbe"], container["startupProbe"]):
@@ -191,6 +192,12 @@ def test_multinode_replica_is_a_podset_role_that_wires_rank_and_leader():
     config = json.loads(role["template"]["metadata"]["annotations"]["model.aibrix.ai/config"])
     assert config["profiles"]["default"]["routingStrategy"] == "least-request"
     assert rendered.endpoints[0].headers == {}
+
+
+def test_multinode_worker_flags_must_be_standalone_additions():
+    assert aibrix.worker_flags(["a", "--x", "1"], ["a", "--x", "1", "--headless"]) == ["--headless"]
+    with pytest.raises(ValueError):
+        aibrix.worker_flags(["a", "--x", "1"], ["a", "--x", "2"])
 
 
 def test_sglang_multinode_takes_its_rank_without_a_shell():

@@ -419,22 +419,31 @@ def _rank_aware(server: dict, model: Model, opts) -> None:
     """One pod template serves every rank of a PodSet: rank 0 runs the API server, the others join it.
 
     Kubernetes expands $(POD_GROUP_INDEX) and $(PODSET_NAME) (injected by the PodSet controller) in the
-    arguments before the shell runs them. Only rank 0 serves HTTP, so the probes pass on the others.
+    arguments. vLLM's other ranks also need worker-only flags (--headless): a fixed shell script adds
+    them, while the engine command stays a list of arguments ("$@") that no shell parses. Only rank 0
+    serves HTTP, so the probes pass on the others.
     """
     from dataclasses import replace
 
     from ..components import runtime
 
     if model.runtime == "vllm":
-        leader_cmd, leader_args = runtime.command_and_args(model, opts)
-        worker_opts = replace(opts, multinode=replace(opts.multinode, leader=False))
-        worker_cmd, worker_args = runtime.command_and_args(model, worker_opts)
-        script = (f"if [ {shlex.quote(opts.multinode.rank)} = 0 ]; then exec {shell_join(leader_cmd + leader_args)}; fi; "
-                  f"exec {shell_join(worker_cmd + worker_args)}")
-        server["command"] = ["sh", "-c"]
-        server["args"] = [script]
+        command, leader_args = runtime.command_and_args(model, opts)
+        _, worker_args = runtime.command_and_args(model, replace(opts, multinode=replace(opts.multinode, leader=False)))
+        worker_only = worker_flags(leader_args, worker_args)
+        script = f'if [ "$POD_GROUP_INDEX" = 0 ]; then exec "$@"; fi; exec "$@" {shell_join(worker_only)}'
+        server["command"] = ["sh", "-c", script, "sh"]
+        server["args"] = command + leader_args
     for key in ("readinessProbe", "startupProbe"):
         server[key] = rank0_probe(server[key], opts.port)
+
+
+def worker_flags(leader_args: list[str], worker_args: list[str]) -> list[str]:
+    """The flags only non-leader ranks take; they must be standalone flags the leader lacks."""
+    extra = [a for a in worker_args if a not in leader_args]
+    if [a for a in worker_args if a not in extra] != leader_args or not all(a.startswith("--") for a in extra):
+        raise ValueError(f"worker arguments are not the leader's plus standalone flags: {worker_args}")
+    return extra
 
 
 def rank0_probe(probe: dict, port: int) -> dict:
