@@ -72,6 +72,8 @@ CHARTS = MappingProxyType(
         "kserve-runtime-configs": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-runtime-configs", "version": "v0.20.0"},
         "llm-d-router-standalone": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-standalone", "version": "v0.10.0"},
         "llm-d-router-gateway": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-gateway", "version": "v0.10.0"},
+        # KServe: the custom-metrics adapter its HPA autoscaling setup pins (kserve-deps.env at v0.20.0).
+        "prometheus-adapter": {"repo": "https://prometheus-community.github.io/helm-charts", "chart": "prometheus-adapter", "version": "5.3.0"},
     }
 )
 
@@ -114,6 +116,10 @@ IMAGES = MappingProxyType(
         "curl": "curlimages/curl:8.11.1",
         # AIBrix: the runtime sidecar that downloads LoRA artifacts (s3/gcs/huggingface) for ModelAdapters
         "aibrix-runtime": "aibrix/runtime:v0.7.0",
+        # KServe v0.20.0: images of its LLMInferenceService presets (config/llmisvcconfig) that inferstack
+        # writes explicitly: the vLLM build and the P/D routing sidecar.
+        "kserve-vllm": "ghcr.io/llm-d/llm-d-cuda:v0.8.0",
+        "kserve-pd-sidecar": "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0",
     }
 )
 
