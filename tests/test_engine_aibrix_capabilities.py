@@ -131,3 +131,13 @@ def test_feature(feature):
     assert result.ok, [str(d) for d in result.diagnostics]
     assert feature in {u.feature for u in features_used(result.stack)}
     assert expected(render(doc)), feature
+
+
+def test_the_engine_page_lists_the_table_exactly():
+    import re
+
+    from .conftest import ROOT
+
+    text = (ROOT / "docs" / "engines" / "aibrix.md").read_text()
+    rows = {f: (level, how) for f, level, how in re.findall(r"^\| `([a-z0-9:-]+)` \| (native|generic|no) \| (.+?) \|$", text, re.M)}
+    assert rows == {f: (s.level, s.how) for f, s in aibrix.CAPABILITIES.items()}
