@@ -360,8 +360,6 @@ def test_volcano_topology_uses_pod_annotations_instead_of_the_topology_less_role
 
 
 @pytest.mark.parametrize(("doc", "path"), [
-    (spec(runtime={"name": "sglang"}, kvCache={"offload": {"backend": "lmcache", "cpuGiB": 8}}), "$.spec.models[0].kvCache.offload"),
-    (pd(kvCache={"offload": {"backend": "lmcache", "cpuGiB": 8}}), "$.spec.models[0].kvCache.offload"),
     (pd(lora={"adapters": [{"name": "a", "uri": "hf://o/a"}]}), "$.spec.models[0].lora"),
     (spec(runtime={"name": "sglang"}, lora={"adapters": [{"name": "a", "uri": "s3://b/a"}]}),
      "$.spec.models[0].lora.adapters[0].uri"),
@@ -369,9 +367,18 @@ def test_volcano_topology_uses_pod_annotations_instead_of_the_topology_less_role
     (spec(disaggregation={"prefill": {"parallelism": {"tensor": 2}}, "decode": {"parallelism": {"tensor": 1}}}),
      "$.spec.models[0].disaggregation.prefill.parallelism.tensor"),
     (spec(disaggregation={"prefill": {}, "decode": {}, "kvConnector": "mooncake"}), "$.spec.models[0].disaggregation.kvConnector"),
-], ids=["offload-sglang", "offload-pd", "lora-pd", "sglang-s3-adapter", "adapter-name", "prefill-tp", "vllm-mooncake"])
+], ids=["lora-pd", "sglang-s3-adapter", "adapter-name", "prefill-tp", "vllm-mooncake"])
 def test_combinations_aibrix_cannot_serve_are_rejected_with_inf302(doc, path):
     assert ("INF302", path) in errors(doc)
+
+
+@pytest.mark.parametrize("doc", [
+    spec(runtime={"name": "sglang"}, kvCache={"offload": {"backend": "lmcache", "cpuGiB": 8}}),
+    pd(kvCache={"offload": {"backend": "lmcache", "cpuGiB": 8}}),
+], ids=["sglang", "nixl-pd"])
+def test_kv_offload_without_a_free_vllm_connector_is_rejected_once(doc):
+    # the shared rule (INF229) judges it; the engine adds no second error
+    assert [e for e in errors(doc) if e[1] == "$.spec.models[0].kvCache.offload"] == [("INF229", "$.spec.models[0].kvCache.offload")]
 
 
 def test_gateway_port_other_than_80_is_rejected():

@@ -197,14 +197,6 @@ def constraint_diagnostics(stack: Stack, doc: SourceDoc) -> list[Diagnostic]:
 def _model_constraints(doc: SourceDoc, m: Model) -> list[Diagnostic]:
     base = ("spec", "models", m.index)
     out = []
-    if m.kv_offload and m.runtime != "vllm":
-        out.append(doc.diag(base + ("kvCache", "offload"), "INF302",
-                            f"KV offload to CPU is LMCache inside vLLM; runtime {m.runtime} has no LMCache connector",
-                            "use runtime vllm, or remove kvCache.offload"))
-    if m.kv_offload and m.disaggregation:
-        out.append(doc.diag(base + ("kvCache", "offload"), "INF302",
-                            "vLLM takes one --kv-transfer-config: the prefill/decode NIXL connector leaves no room for LMCache offload",
-                            "remove kvCache.offload or the disaggregation"))
     d = m.disaggregation
     if d and d.kv_connector == "mooncake" and m.runtime == "vllm":
         out.append(doc.diag(base + ("disaggregation", "kvConnector"), "INF302",
