@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -340,3 +342,12 @@ def test_compare_on_collected_samples_has_tables_and_plots_per_engine(bench_samp
     html = (report / "report.html").read_text()
     assert html.count("<svg") == 3  # no cost plot: the quickstart sets no gpuHourlyCostUSD
     assert "src=" not in html
+
+
+def test_collect_without_a_spec_loads_no_render_machinery(tmp_path):
+    code = (f"import sys; from inferstack.cli import main; "
+            f"main(['bench', 'collect', {str(KTHENA_LOG)!r}, '--out', {str(tmp_path)!r}]); "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_kubernetes', 'jinja2')]; "
+            "sys.stderr.write('LOADED:' + ','.join(bad))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stderr.rsplit("LOADED:", 1)[1] == ""
