@@ -112,3 +112,22 @@ def test_pre_commit_hook_runs_validate_on_specs_only():
 
     [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert hook["entry"] == "inferstack validate --only-specs"
+
+
+def test_render_checks_its_output_and_writes_nothing_on_findings(tmp_path, capsys, crds, monkeypatch):
+    from inferstack.render import pipeline
+
+    real = pipeline.render_stack
+
+    def broken(stack, engine=None, **kw):
+        rendered = real(stack, engine, **kw)
+        rendered.objects[0].body["spec"] = {"bogus": True}
+        return rendered
+
+    monkeypatch.setattr(pipeline, "render_stack", broken)
+    out = tmp_path / "out"
+    assert main(["render", str(ROOT / "examples" / "llmaz-envoy-ai-gateway.yaml"), "--out", str(out),
+                 "--crds", str(crds)]) == 1
+    captured = capsys.readouterr()
+    assert "do not pass check; nothing was written" in captured.err
+    assert not out.exists()

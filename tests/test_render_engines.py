@@ -40,3 +40,13 @@ def test_every_model_has_an_endpoint_and_no_duplicate_objects(example, engine):
     assert len(keys) == len(set(keys))
     names = [i.name for i in rendered.installs]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(("example", "engine"), PAIRS, ids=[f"{e}-{x.stem}" for x, e in PAIRS])
+def test_every_rendered_object_passes_check(example, engine, crds):
+    from inferstack.render.verify import check_rendered
+
+    report = check_rendered(render_or_skip(example, engine), str(crds))
+    errors = [d.text() for d in report.diagnostics if d.severity == "error"]
+    assert errors == []
+    assert report.objects == len(render_or_skip(example, engine).objects)

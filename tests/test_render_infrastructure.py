@@ -102,3 +102,11 @@ def test_renders_are_byte_identical_across_hash_seeds():
                               env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}, check=True).stdout
                for seed in ("0", "1", "12345")}
     assert len(digests) == 1
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_infrastructure_passes_check(example, crds):
+    from inferstack.render.verify import check_rendered
+
+    report = check_rendered(infra(example), str(crds))
+    assert [d.text() for d in report.diagnostics] == []

@@ -8,6 +8,7 @@ import sys
 
 from . import __version__
 from .errors import UsageError
+from .versions import KUBERNETES_DEFAULT, KUBERNETES_SUPPORTED
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 ENGINE_CHOICES = ("aibrix", "llm-d", "llmaz", "ome", "kthena", "kserve")
@@ -51,7 +52,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .engines import ENGINE_NAMES
-    from .errors import RenderRefused
+    from .errors import RenderRefused, sort_diagnostics
     from .render.pipeline import render_stack
     from .render.writer import write
     from .spec.validate import read_spec, validate_text
@@ -61,10 +62,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     if not own.ok:
         _print_diagnostics(own.diagnostics)
         return EXIT_FINDINGS
-    if args.engine == "all":
-        engines = list(ENGINE_NAMES)
-    else:
-        engines = [args.engine or own.stack.engine]
+    engines = list(ENGINE_NAMES) if args.engine == "all" else [args.engine or own.stack.engine]
+    out = Path(args.out)
     results = []
     for engine in engines:
         result = own if engine == own.stack.engine else validate_text(raw, args.spec, engine=engine)
@@ -81,15 +80,37 @@ def cmd_render(args: argparse.Namespace) -> int:
         except RenderRefused as exc:
             print(f"inferstack: error: {engine}: {exc}", file=sys.stderr)
             return EXIT_FINDINGS
-    out = Path(args.out)
+    targets = {r.engine: (out / r.engine if args.engine == "all" else out) for r in results}
+    if not args.no_check:
+        findings = _check_renders(results, targets, args.crds)
+        if findings is None:
+            pass  # no pinned CRDs: warned, written unchecked
+        elif any(d.severity == "error" for d in findings):
+            _print_diagnostics(sort_diagnostics(findings))
+            print("inferstack: error: the rendered objects do not pass check; nothing was written", file=sys.stderr)
+            return EXIT_FINDINGS
+        else:
+            _print_diagnostics(sort_diagnostics(findings))
     for rendered in results:
-        target = out / rendered.engine if args.engine == "all" else out
-        write(rendered, target)
-        print(f"{rendered.engine}: {len(rendered.objects)} objects, {len(rendered.installs)} installs -> {target}",
-              file=sys.stderr)
+        write(rendered, targets[rendered.engine])
+        print(f"{rendered.engine}: {len(rendered.objects)} objects, {len(rendered.installs)} installs -> "
+              f"{targets[rendered.engine]}", file=sys.stderr)
     return EXIT_OK
 
 
+def _check_renders(results, targets, crd_dir):
+    """Diagnostics of `check` over every render, or None (with a warning) when the pinned CRDs are missing."""
+    from .render.verify import check_rendered
+
+    findings = []
+    for rendered in results:
+        try:
+            report = check_rendered(rendered, crd_dir, prefix=str(targets[rendered.engine]))
+        except UsageError as exc:
+            print(f"inferstack: warning: rendered objects were not checked: {exc}", file=sys.stderr)
+            return None
+        findings += report.diagnostics
+    return findings
 def cmd_preview(args: argparse.Namespace) -> int:
     from .errors import RenderRefused
     from .pulumi.source import Source, SpecRejected, load
@@ -217,6 +238,18 @@ def cmd_bench_collect(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if outcome.problems else EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check.checker import Checker
+    from .errors import FORMATTERS
+
+    report = Checker(args.kubernetes_version, args.crds).check_paths(args.paths)
+    sys.stdout.write(FORMATTERS[args.output](report.diagnostics))
+    sys.stdout.flush()
+    if args.output == "text":
+        print(report.summary(), file=sys.stderr)
+    return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from .rule_catalog import RULES
 
@@ -265,6 +298,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("spec", metavar="SPEC")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory (DIR/<engine>/ with --engine all)")
     p.add_argument("--engine", choices=ENGINE_CHOICES + ("all",), help="render for another engine, or for every engine")
+    p.add_argument("--crds", metavar="DIR", help="pinned CRD folder for the check of the output "
+                   "(default: $INFERSTACK_CRD_DIR, else the user cache's crds/)")
+    p.add_argument("--no-check", action="store_true", help="write without checking the objects against schemas and CRDs")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("preview", help="the Pulumi program's resource tree, offline (mock runtime: no cluster, no CLI)")
@@ -302,6 +338,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine the stack ran with, when not spec.engine (with --spec)")
     p.add_argument("--summary", metavar="SUMMARY", help="summary.json of the render that was deployed")
     p.set_defaults(func=cmd_bench_collect)
+
+    p = sub.add_parser("check", help="strictly validate Kubernetes YAML against built-in schemas and the pinned CRDs")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories searched for *.yaml, *.yml, *.json")
+    p.add_argument("--crds", metavar="DIR", help="the pinned CRD folder (<component>/<version>/<kind>.yaml); "
+                   "default: $INFERSTACK_CRD_DIR, else the user cache's crds/")
+    p.add_argument("--kubernetes-version", metavar="V", help="Kubernetes minor whose built-in schemas to use "
+                   f"({', '.join(KUBERNETES_SUPPORTED)}; default: {KUBERNETES_DEFAULT})")
+    _add_output(p)
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")

@@ -3,6 +3,7 @@
 Ids never change meaning once published; retired ids are not reused.
 INF0xx: reading the file. INF1xx: schema. INF2xx: semantic rules. INF3xx: engine capabilities.
 INF4xx: secrets. INF5xx: advisories (warnings).
+CHKxxx: `inferstack check`, on Kubernetes objects (rendered or hand-written).
 """
 
 from __future__ import annotations
@@ -81,6 +82,19 @@ _RULES = (
     Rule("INF501", "unpinned-revision", "warning", "A model source without a pinned revision makes results irreproducible."),
     Rule("INF502", "unpinned-image", "error", "Images must be pinned to a tag or digest, never `latest` or untagged."),
     Rule("INF503", "single-stage-benchmark", "warning", "A benchmark with one rate gives no latency-throughput curve."),
+    # -- check: Kubernetes objects
+    Rule("CHK001", "yaml", "error", "The file cannot be read as YAML/JSON objects: syntax, encoding, duplicate keys, tags or non-string keys."),
+    Rule("CHK002", "not-an-object", "error", "A document is not a Kubernetes object: not a mapping, or apiVersion/kind missing or not strings."),
+    Rule("CHK003", "unknown-field", "error", "A field the kind's schema does not define (strict, like server-side field validation)."),
+    Rule("CHK004", "wrong-type", "error", "A value has the wrong type for its field (for example a number where a string is required)."),
+    Rule("CHK005", "missing-field", "error", "A field the kind's schema requires is missing."),
+    Rule("CHK006", "invalid-value", "error", "A value breaks a schema constraint: enum, pattern, range, length, format, or duplicate list keys."),
+    Rule("CHK007", "cel-rule", "error", "A CRD's x-kubernetes-validations CEL rule rejects the object; the message is the rule's own."),
+    Rule("CHK008", "metadata", "error", "metadata is not valid ObjectMeta: a name (or generateName) in the kind's format, valid labels and annotations."),
+    Rule("CHK009", "scope", "error", "metadata.namespace is set on a cluster-scoped kind."),
+    Rule("CHK010", "duplicate-object", "error", "Two objects share group, kind, namespace and name; one would overwrite the other."),
+    Rule("CHK011", "unknown-kind", "error", "No schema for the apiVersion/kind: not built into the Kubernetes version and not in the pinned CRDs."),
+    Rule("CHK012", "unpinned-crd", "warning", "A kind a pinned install registers but whose CRD has no pinned copy: the object is not validated."),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

@@ -72,6 +72,8 @@ CHARTS = MappingProxyType(
         "kserve-runtime-configs": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-runtime-configs", "version": "v0.20.0"},
         "llm-d-router-standalone": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-standalone", "version": "v0.10.0"},
         "llm-d-router-gateway": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-gateway", "version": "v0.10.0"},
+        # KServe: the custom-metrics adapter its HPA autoscaling setup pins (kserve-deps.env at v0.20.0).
+        "prometheus-adapter": {"repo": "https://prometheus-community.github.io/helm-charts", "chart": "prometheus-adapter", "version": "5.3.0"},
     }
 )
 
@@ -91,6 +93,21 @@ BUNDLES = MappingProxyType(
         "aibrix-core-crds": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-crds-v0.7.0.yaml", "version": "v0.7.0"},
         "aibrix-core": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-v0.7.0.yaml", "version": "v0.7.0"},
         "lws": {"url": "https://github.com/kubernetes-sigs/lws/releases/download/v0.10.0/manifests.yaml", "version": "v0.10.0"},
+        # Kthena's CRDs at the chart's tag, applied before the chart: Helm installs a chart's CRDs
+        # once and never upgrades them.
+        **{
+            f"kthena-crd-{plural}": {
+                "url": f"https://raw.githubusercontent.com/volcano-sh/kthena/v1.0.0/charts/kthena/charts/{sub}/crds/{group}_{plural}.yaml",
+                "version": "v1.0.0",
+            }
+            for sub, group, plural in (
+                ("workload", "workload.serving.volcano.sh", "modelservings"),
+                ("workload", "workload.serving.volcano.sh", "autoscalingpolicies"),
+                ("workload", "workload.serving.volcano.sh", "modelboosters"),
+                ("networking", "networking.serving.volcano.sh", "modelservers"),
+                ("networking", "networking.serving.volcano.sh", "modelroutes"),
+            )
+        },
     }
 )
 
@@ -107,6 +124,10 @@ IMAGES = MappingProxyType(
         "vllm-bench": "vllm/vllm-openai:v0.11.0",
         "guidellm": "ghcr.io/vllm-project/guidellm:v0.7.3",
         "curl": "curlimages/curl:8.11.1",
+        # KServe v0.20.0: images of its LLMInferenceService presets (config/llmisvcconfig) that inferstack
+        # writes explicitly: the vLLM build and the P/D routing sidecar.
+        "kserve-vllm": "ghcr.io/llm-d/llm-d-cuda:v0.8.0",
+        "kserve-pd-sidecar": "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0",
     }
 )
 
@@ -128,6 +149,16 @@ CRDS = MappingProxyType(
         "ome": "v0.1.5",
         "prometheus-operator": "v0.93.0",
         "volcano": "v1.15.1",
+    }
+)
+
+
+# Kinds a pinned install registers whose CRDs have no pinned copy in the CRD folder: `check` says
+# they were not validated (a warning) instead of calling them unknown. Keep this list short.
+UNPINNED_CRDS = MappingProxyType(
+    {
+        # Envoy AI Gateway v1.1.0's AIServiceBackend may only point at an Envoy Gateway Backend
+        "gateway.envoyproxy.io/Backend": "envoy-gateway",
     }
 )
 

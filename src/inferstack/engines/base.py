@@ -98,6 +98,11 @@ class Engine:
         """Engine-specific checks beyond the capability table (rule INF302)."""
         return []
 
+    def spec_literal(self, text: str) -> str:
+        """How a spec string is written into the engine's objects so that its controller reads it back
+        unchanged (identity, unless the controller interprets strings, e.g. as templates)."""
+        return text
+
     # --- rendering hooks ---------------------------------------------------------------
     # An engine module overrides these; the defaults refuse, so an unfinished engine never
     # produces partial or fake output.

@@ -1,52 +1,743 @@
-"""KServe v0.20.0: LLMInferenceService (serving.kserve.io/v1alpha2) with the llm-d scheduler and Gateway API."""
+"""KServe v0.20.0: LLMInferenceService (serving.kserve.io/v1alpha2) with the llm-d scheduler and Gateway API.
+
+What KServe's controller does with an LLMInferenceService decides what inferstack writes:
+- it merges its well-known LLMInferenceServiceConfig presets (namespace `kserve`, chart
+  kserve-runtime-configs) under the spec, then renders the result as a Go template;
+- it runs the `main` container on port 8000 (8001 behind the P/D routing sidecar), downloads
+  `model.uri` into /mnt/models with its storage initializer, and serves `model.name`;
+- `router.route` + `router.gateway` become an HTTPRoute `<name>-kserve-route` on the Gateway with
+  paths `/<namespace>/<name>/v1/...`; `router.scheduler` adds the llm-d endpoint picker and an
+  InferencePool `<name>-inference-pool` that the route targets.
+"""
 
 from __future__ import annotations
 
-from .base import Engine, generic, native, no
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from .. import versions
+from .base import Engine, GeneratedName, generic, model_object_name, native, no
+
+if TYPE_CHECKING:
+    from ..render.context import RenderContext
+    from ..render.result import Endpoint, Install
+    from ..spec.loader import SourceDoc
+    from ..spec.model import Model, Stack
+
+NAMESPACE = "kserve"  # the chart and the presets hard-code it
+API_VERSION = "serving.kserve.io/v1alpha2"  # the storage version since v0.17
+INGRESS_GATEWAY = "kserve-ingress-gateway"  # KServe's own Gateway (gateway.implementation: engine-native)
+PIPELINE_WORKER_CONFIG = "kserve-config-llm-worker-pipeline-parallel"  # looked up, but not shipped by v0.20.0
+MAIN = "main"
+STORAGE_INITIALIZER = "storage-initializer"
+ROUTING_SIDECAR = "llm-d-routing-sidecar"
+MODEL_DIR = "/mnt/models"  # where the storage initializer puts model.uri
+PORT = 8000  # the workload Service and the InferencePool target this port
+DECODE_ENGINE_PORT = 8001  # the engine behind the P/D routing sidecar
+EPP_ZMQ_PORT = 5557
+KV_EVENTS_BLOCK_SIZE = 64
+KV_EVENTS_HASH_SEED = "42"
+LWS_LEADER = "$(LWS_LEADER_ADDRESS)"
+LWS_RANK = "$(LWS_WORKER_INDEX)"
+SIM_ENTRYPOINT = "/app/llm-d-inference-sim"
+ROLE_LABEL = "inferstack.dev/role"
+PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc"
+ADAPTER_NAMESPACE = "monitoring"
 
 CAPABILITIES = {
-    "runtime:vllm": native("LLMInferenceService main container (vLLM)"),
-    "runtime:sglang": generic("main container command and image replaced with SGLang"),
-    "runtime:simulator": generic("main container image replaced with the simulator"),
-    "multi-replica": native("LLMInferenceService replicas"),
-    "multi-node": native("LLMInferenceService worker (LeaderWorkerSet) with parallelism"),
-    "disaggregation": native("LLMInferenceService prefill section (decode is the main workload)"),
-    "kv-connector:nixl": native("vLLM NixlConnector kv_transfer_config"),
-    "kv-connector:lmcache": no("KServe's P/D presets wire NIXL"),
-    "kv-connector:mooncake": no("KServe's P/D presets wire NIXL"),
-    "lora": native("LLMInferenceService model.lora.adapters"),
-    "autoscaling": generic("HorizontalPodAutoscaler on the workload Deployment (needs a metrics adapter)"),
-    "autoscaling-metric:kv-cache-usage": generic("HPA pods metric vllm:kv_cache_usage_perc"),
-    "autoscaling-metric:queue-depth": generic("HPA pods metric vllm:num_requests_waiting"),
-    "autoscaling-metric:requests-per-second": generic("HPA pods metric on the request rate"),
-    "autoscaling-metric:gpu-utilization": no("GPU utilization comes from DCGM per node, not per pod"),
-    "kv-offload": generic("vLLM kv-transfer-config LMCacheConnectorV1 in the main container args"),
-    "prefix-caching-off": generic("engine flag --no-enable-prefix-caching"),
-    "routing:round-robin": native("router without scheduler: HTTPRoute to the workload Service"),
-    "routing:least-request": native("router.scheduler (llm-d EPP) queue scoring"),
-    "routing:prefix-cache": native("router.scheduler (llm-d EPP) prefix-cache scoring"),
-    "routing:kv-cache-aware": native("router.scheduler (llm-d EPP) precise prefix-cache scoring"),
-    "routing:pd": native("router.scheduler with the P/D profile"),
-    "source:hf": native("model.uri hf://"),
-    "source:s3": native("model.uri s3://"),
-    "source:gs": native("model.uri gs://"),
-    "source:pvc": native("model.uri pvc://"),
-    "token-secret": generic("secretKeyRef env for the storage initializer and main container"),
-    "model-cache": generic("model-cache PVC mounted into the main container"),
-    "volcano": generic("schedulerName: volcano in the workload template"),
-    "volcano-topology": generic("Volcano network-topology pod annotations (auto PodGroups)"),
-    "gateway:engine-native": generic("resolves to the kserve-ingress-gateway on Envoy Gateway"),
-    "gateway:envoy-gateway": native("Gateway kserve-ingress-gateway (class envoy) with managed HTTPRoute"),
-    "gateway:istio": native("Gateway with class istio and the inference extension"),
-    "gateway:agentgateway": native("Gateway with class agentgateway"),
-    "gateway:kgateway": no("kgateway dropped inference support (use agentgateway)"),
-    "gateway:envoy-ai-gateway": no("not rendered for KServe"),
-    "gateway-tls": generic("Gateway listener with a TLS certificateRef"),
-    "gateway-hostname": generic("Gateway listener hostname"),
+    "runtime:vllm": native("LLMInferenceService main container running `vllm serve /mnt/models` in KServe's preset vLLM image"),
+    "runtime:sglang": generic("main container image and command replaced with SGLang on port 8000 (KServe has no SGLang preset)"),
+    "runtime:simulator": generic("main container replaced with llm-d-inference-sim; storage initializer off (no weights)"),
+    "multi-replica": native("spec.replicas"),
+    "multi-node": native("spec.worker with parallelism.pipeline (LeaderWorkerSet <name>-kserve-mn); inferstack provides the "
+                         "kserve-config-llm-worker-pipeline-parallel preset v0.20.0 looks up but does not ship"),
+    "disaggregation": native("spec.prefill workload; the main workload decodes behind KServe's llm-d routing sidecar"),
+    "kv-connector:nixl": native("vLLM NixlConnector --kv-transfer-config (kv_producer on prefill, kv_consumer on decode); "
+                                "routing sidecar --kv-connector=nixlv2"),
+    "kv-connector:lmcache": no("KServe's P/D routing sidecar speaks the NIXL protocol only"),
+    "kv-connector:mooncake": no("KServe's P/D routing sidecar speaks the NIXL protocol only"),
+    "lora": native("spec.model.lora (KServe downloads the adapters and adds vLLM's LoRA flags); the simulator gets its own flags"),
+    "autoscaling": generic("HorizontalPodAutoscaler on the controller's Deployment/LeaderWorkerSet (spec.replicas left unset) "
+                           "with pods metrics from prometheus-adapter; KServe's spec.scaling needs the llm-d WVA, "
+                           "which takes no metric target"),
+    "autoscaling-metric:kv-cache-usage": generic("HPA pods metric vllm_kv_cache_usage_perc (adapter rule over vllm:kv_cache_usage_perc)"),
+    "autoscaling-metric:queue-depth": generic("HPA pods metric vllm_num_requests_waiting (adapter rule over vllm:num_requests_waiting)"),
+    "autoscaling-metric:requests-per-second": generic("HPA pods metric vllm_requests_per_second "
+                                                      "(adapter rule: rate of vllm:request_success_total over 1m)"),
+    "autoscaling-metric:gpu-utilization": no("GPU utilization comes from DCGM per node, not per model-server pod"),
+    "kv-offload": generic("LMCache CPU offload in the main container (LMCacheConnectorV1, LMCACHE_* env, LMCache vLLM image); "
+                          "KServe's own spec.kvCacheOffloading runs vLLM's OffloadingConnector, not LMCache"),
+    "prefix-caching-off": generic("vLLM --no-enable-prefix-caching (SGLang --disable-radix-cache) in the main container"),
+    "routing:round-robin": no("KServe routes through the llm-d scheduler (InferencePool); without it the gateway balances the "
+                              "workload Service with its own default, least-request on Envoy Gateway and Istio"),
+    "routing:least-request": native("router.scheduler with an inline EndpointPickerConfig: queue and active-request scorers"),
+    "routing:prefix-cache": native("router.scheduler with an inline EndpointPickerConfig: prefix-cache scorer over queue and "
+                                   "KV-cache utilization"),
+    "routing:kv-cache-aware": native("router.scheduler with the precise-prefix-cache scorer fed by vLLM KV events over ZMQ"),
+    "routing:pd": native("router.scheduler with KServe's default P/D profiles (prefill and decode filters)"),
+    "source:hf": native("model.uri hf://owner/model[:revision], downloaded by KServe's storage initializer"),
+    "source:s3": native("model.uri s3://, downloaded by KServe's storage initializer"),
+    "source:gs": no("KServe v0.20.0's LLMInferenceService accepts hf://, s3://, pvc:// and oci:// model URIs, not gs://"),
+    "source:pvc": native("model.uri pvc://<claim>/<path>, mounted read-only at /mnt/models"),
+    "token-secret": generic("HF_TOKEN secretKeyRef on the storage-initializer (merged by KServe) and the main container"),
+    "model-cache": no("KServe's storage initializer downloads into a per-pod emptyDir; its cache is LocalModelCache, "
+                      "which inferstack does not render"),
+    "volcano": generic("schedulerName volcano in the pod templates, queue annotation through spec.annotations; "
+                       "Volcano makes one PodGroup per ReplicaSet/StatefulSet (KServe has no gang field)"),
+    "volcano-topology": generic("network-topology annotations on the pods, inherited by those PodGroups: soft mode packs "
+                                "a model's pods; hard mode only for single-pod models"),
+    "gateway:engine-native": native("KServe's own Gateway kserve/kserve-ingress-gateway on Envoy Gateway with the "
+                                    "InferencePool extension (KServe's default layout)"),
+    "gateway:envoy-gateway": native("the stack's Gateway on Envoy Gateway, plus the Envoy AI Gateway extension KServe's "
+                                    "dependency set adds so HTTPRoutes can target InferencePools"),
+    "gateway:istio": native("the stack's Gateway on Istio with the inference extension"),
+    "gateway:agentgateway": native("the stack's Gateway on agentgateway with the inference extension"),
+    "gateway:kgateway": no("kgateway v2.1 deprecated the Envoy InferencePool support KServe's scheduler needs (use agentgateway)"),
+    "gateway:envoy-ai-gateway": native("the stack's Gateway on Envoy Gateway with Envoy AI Gateway (InferencePool backends)"),
+    "gateway-tls": generic("HTTPS listener with the certificateRef on the Gateway the routes attach to"),
+    "gateway-hostname": generic("listener hostname on the Gateway the routes attach to"),
 }
 
 
-ENGINE = Engine(
+# --- names the controller derives (kmeta.ChildName hashes them beyond 63 characters) -------------
+def service_name(stack: Stack, model: Model) -> str:
+    """The LLMInferenceService name: also the second segment of its URL path."""
+    return model_object_name(stack, model)
+
+
+def child(name: str, suffix: str) -> str:
+    return f"{name}{suffix}"
+
+
+CONTROLLER_SUFFIXES = (
+    ("-kserve-self-signed-certs", "KServe TLS Secret name"),
+    ("-kserve-router-scheduler", "KServe scheduler Deployment name"),
+    ("-kserve-workload-svc", "KServe workload Service name"),
+    ("-kserve-prefill", "KServe prefill Deployment name"),
+    ("-inference-pool", "KServe InferencePool name"),
+    ("-kserve-route", "KServe HTTPRoute name"),
+    ("-epp-service", "KServe scheduler Service name"),
+)
+
+
+def go_template_literal(text: str) -> str:
+    """KServe renders the merged spec as a Go template (missingkey=error): `{{` must be written as
+    {{`{{`}} to reach the container unchanged. JSON marshalling leaves backquotes alone."""
+    return text.replace("{{", "{{`{{`}}")
+
+
+def escape_spec_strings(node: Any) -> Any:
+    if isinstance(node, str):
+        return go_template_literal(node)
+    if isinstance(node, dict):
+        return {k: escape_spec_strings(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [escape_spec_strings(v) for v in node]
+    return node
+
+
+# --- the engine ---------------------------------------------------------------------------------
+class KServe(Engine):
+    def spec_literal(self, text: str) -> str:
+        return go_template_literal(text)
+
+    def generated_names(self, stack: Stack) -> list[GeneratedName]:
+        out = []
+        for m in stack.models:
+            name = service_name(stack, m)
+            path = ("spec", "models", m.index, "name")
+            out.append(GeneratedName(name, "LLMInferenceService name", path))
+            for suffix, what in CONTROLLER_SUFFIXES:
+                out.append(GeneratedName(child(name, suffix), what, path))
+            if m.nodes_per_replica > 1:
+                # LWS names the worker StatefulSet of group g `<lws>-<g>`; its pods carry
+                # controller-revision-hash `<statefulset>-<10 characters>`.
+                last = m.autoscaling.max_replicas - 1 if m.autoscaling else m.replicas - 1
+                out.append(GeneratedName(f"{name}-kserve-mn-{last}-xxxxxxxxxx", "LeaderWorkerSet revision label", path))
+        return out
+
+    def constraints(self, stack: Stack, doc: SourceDoc) -> list:
+        out = []
+        for m in stack.models:
+            out.extend(_model_constraints(stack, m, doc))
+        return out
+
+    # --- rendering ------------------------------------------------------------------------
+    def render_platform(self, ctx: RenderContext) -> None:
+        from ..components import certmanager, gateway, lws
+
+        stack = ctx.stack
+        _install_first(ctx, certmanager.install())
+        if ctx.gateway == "engine-native":
+            _render_own_gateway(ctx)
+        gie = gateway.inference_extension_crds()
+        _install_after(ctx, "gateway-api-crds", gie)
+        if ctx.gateway == "envoy-gateway":
+            _add_envoy_inference_pool_extension(ctx)
+        if any(m.nodes_per_replica > 1 for m in stack.models):
+            ctx.install(lws.install())
+        for install in kserve_installs(ctx):
+            ctx.install(install)
+        if any(m.autoscaling for m in stack.models):
+            ctx.install(prometheus_adapter_install(stack))
+        if any(m.nodes_per_replica > 1 for m in stack.models):
+            ctx.add(pipeline_worker_config(ctx), "engine", "20-platform")
+        ctx.note("kserve: install kserve-runtime-configs (the LLMInferenceService presets) only after certificate "
+                 "kserve/llmisvc-serving-cert is Ready and llmisvc-controller-manager is Available: its webhook "
+                 "validates every preset")
+        ctx.note("kserve: an LLMInferenceService can report Ready=False/WaitingForGateway while traffic flows "
+                 "(kserve/kserve#5986, #6072); check the endpoint with a request to <baseUrl>/v1/models")
+
+    def render_model(self, ctx: RenderContext, model: Model) -> None:
+        component = f"model/{model.name}"
+        body = llm_inference_service(ctx, model)
+        ctx.add(body, component, "30-models")
+        if model.autoscaling:
+            ctx.render("kserve/hpa.yaml.j2", component, "30-models", **hpa_values(ctx, model))
+
+    def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
+        from ..render.result import Endpoint
+
+        base = f"{gateway_base_url(ctx)}/{ctx.namespace}/{service_name(ctx.stack, model)}"
+        # a listener with a hostname only matches requests for that host
+        headers = {"Host": ctx.stack.gateway_hostname} if ctx.stack.gateway_hostname else {}
+        note = "KServe path layout /<namespace>/<name>/v1/...; the route rewrites it to /v1/..."
+        return [Endpoint(model=served, base_url=base, headers=dict(headers), served_by=model.name, note=note)
+                for served in (model.name, *model.adapter_names)]
+
+
+# --- validation ------------------------------------------------------------------------------------
+def _model_constraints(stack: Stack, m: Model, doc: SourceDoc) -> list:
+    base = ("spec", "models", m.index)
+    out = []
+
+    def reject(path: tuple, message: str, hint: str) -> None:
+        out.append(doc.diag(base + path, "INF302", message, hint))
+
+    if m.source_scheme == "hf" and m.runtime != "simulator":
+        if len(m.source_path.split("/")) != 2:
+            reject(("source", "uri"), "KServe's storage initializer reads hf://owner/model (exactly two path segments)",
+                   "use the owner/model form of the repository")
+        if m.revision and not re.fullmatch(r"[A-Za-z0-9._-]+", m.revision):
+            reject(("source", "revision"), "KServe carries the revision in the model URI (hf://owner/model:revision); "
+                   "it cannot hold '/', ':' or other special characters", "pin a commit hash, branch or tag name")
+    if m.nodes_per_replica > 1:
+        p = m.parallelism
+        if p.pipeline != m.nodes_per_replica or p.data != 1:
+            reject(("parallelism",), "KServe sizes a multi-node replica from parallelism.pipeline (data-parallel workers "
+                   "need data and dataLocal instead): set parallelism.pipeline equal to nodesPerReplica and data to 1",
+                   f"parallelism: {{tensor: {p.gpus // m.nodes_per_replica}, pipeline: {m.nodes_per_replica}}}")
+        if m.disaggregation:
+            reject(("nodesPerReplica",), "inferstack renders KServe multi-node workers for aggregated serving only",
+                   "drop disaggregation or use single-node roles")
+    topology = stack.volcano.network_topology if stack.volcano else None
+    if topology and topology.mode == "hard" and pods_per_model(m) > 1:
+        reject(("replicas",), "Volcano groups the pods of each ReplicaSet/StatefulSet KServe creates into one PodGroup "
+               "(KServe sets no group of its own), so a hard network topology would force all of this model's pods "
+               f"into one {topology.highest_tier} domain and could not keep a prefill/decode or leader/worker group together",
+               "use networkTopology.mode soft, or a single-pod model")
+    if m.disaggregation:
+        if m.runtime == "sglang":
+            reject(("runtime", "name"), "KServe's P/D routing sidecar drives vLLM's NIXL protocol, not SGLang's",
+                   "use runtime vllm (or the simulator) for prefill/decode on KServe")
+        if m.kv_offload:
+            reject(("kvCache", "offload"), "the P/D kv-transfer-config (NIXL) and LMCache offload cannot both be set "
+                   "on KServe's workloads", "drop kvCache.offload for prefill/decode")
+        if m.autoscaling:
+            reject(("autoscaling",), "inferstack autoscales KServe's aggregated workload only",
+                   "drop autoscaling or the prefill/decode split")
+    if m.lora and m.runtime == "sglang":
+        reject(("lora",), "KServe's spec.model.lora injects vLLM LoRA flags; SGLang LoRA is not rendered for KServe",
+               "use runtime vllm for LoRA on KServe")
+    if m.kv_offload and m.runtime != "vllm":
+        reject(("kvCache", "offload"), "LMCache offload is a vLLM connector", "use runtime vllm")
+    if m.routing == "kv-cache-aware" and m.runtime != "vllm":
+        reject(("routing", "strategy"), "precise prefix-cache routing needs vLLM's KV events (--kv-events-config)",
+               "use runtime vllm, or routing prefix-cache")
+    if m.autoscaling:
+        if not stack.prometheus:
+            reject(("autoscaling",), "KServe autoscaling reads vLLM metrics through Prometheus and prometheus-adapter",
+                   "set spec.observability.prometheus: true")
+        if m.runtime == "sglang":
+            reject(("autoscaling",), "the adapter rules read vLLM metric names; SGLang exports others",
+                   "use runtime vllm (or the simulator)")
+    return out
+
+
+def pods_per_model(m: Model) -> int:
+    """Pods the model can run at most (all replicas and roles)."""
+    if m.disaggregation:
+        return m.disaggregation.prefill.replicas + m.disaggregation.decode.replicas
+    replicas = m.autoscaling.max_replicas if m.autoscaling else m.replicas
+    return replicas * m.nodes_per_replica
+
+
+# --- installs ----------------------------------------------------------------------------------
+def _install_first(ctx: RenderContext, install: Install) -> None:
+    """Before the gateway's installs (cert-manager must run before any KServe webhook)."""
+    if any(i.name == install.name for i in ctx.installs):
+        return
+    index = next((n for n, i in enumerate(ctx.installs) if i.component == "gateway"), len(ctx.installs))
+    ctx.installs.insert(index, install)
+
+
+def _install_after(ctx: RenderContext, anchor: str, install: Install) -> None:
+    if any(i.name == install.name for i in ctx.installs):
+        return
+    index = next((n + 1 for n, i in enumerate(ctx.installs) if i.name == anchor), len(ctx.installs))
+    ctx.installs.insert(index, install)
+
+
+def _add_envoy_inference_pool_extension(ctx: RenderContext) -> None:
+    """Envoy Gateway rejects InferencePool backendRefs unless the Envoy AI Gateway controller serves as its
+    extension (KServe's llmisvc dependency set does the same): swap in those values and add the AI Gateway."""
+    from ..components import gateway
+
+    envoy, *extension = gateway.implementation_installs("envoy-ai-gateway")
+    index = next(n for n, i in enumerate(ctx.installs) if i.name == envoy.name)
+    ctx.installs[index] = envoy
+    for offset, install in enumerate(extension, start=1):
+        if not any(i.name == install.name for i in ctx.installs):
+            ctx.installs.insert(index + offset, install)
+
+
+def _chart(key: str, values: dict, provides: tuple[str, ...] = (), note: str | None = None) -> Install:
+    from ..render.result import Install
+
+    chart = versions.chart(key)
+    return Install(name=key, component="engine", method="helm", version=chart["version"], namespace=NAMESPACE,
+                   repo=chart["repo"], chart=chart["chart"], values=values, provides=provides, note=note)
+
+
+def kserve_installs(ctx: RenderContext) -> list[Install]:
+    """The five KServe charts at one version, in KServe's own order."""
+    gateway_ref = f"{NAMESPACE}/{INGRESS_GATEWAY}" if ctx.gateway == "engine-native" else \
+        f"{ctx.gateway_ref.namespace}/{ctx.gateway_ref.name}"
+    group = "serving.kserve.io"
+    return [
+        _chart("kserve-crd", {}, tuple(f"{group}/{k}" for k in (
+            "InferenceService", "ServingRuntime", "ClusterServingRuntime", "InferenceGraph", "TrainedModel",
+            "ClusterStorageContainer"))),
+        _chart("kserve-resources", {"kserve": {"controller": {
+            # the chart default (Knative) needs Knative Serving; inferstack installs none
+            "deploymentMode": "Standard",
+            "gateway": {"ingressGateway": {"kserveGateway": gateway_ref}},
+        }}}),
+        _chart("kserve-llmisvc-crd", {}, (f"{group}/LLMInferenceService", f"{group}/LLMInferenceServiceConfig")),
+        _chart("kserve-llmisvc-resources", {"kserve": {
+            "createSharedResources": False,  # kserve-resources owns inferenceservice-config and the issuer
+            "llmisvc": {"createGIECRDs": False},  # the pinned GIE release is installed before the gateway
+        }}),
+        _chart("kserve-runtime-configs", {"kserve": {"servingruntime": {"enabled": True}, "llmisvcConfigs": {"enabled": True}}},
+               note="wait for certificate kserve/llmisvc-serving-cert Ready and deployment "
+                    "kserve/llmisvc-controller-manager Available first: the presets pass its webhook"),
+    ]
+
+
+ADAPTER_RULES = {
+    "kv-cache-usage": ("vllm:kv_cache_usage_perc", "vllm_kv_cache_usage_perc",
+                       "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"),
+    "queue-depth": ("vllm:num_requests_waiting", "vllm_num_requests_waiting",
+                    "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"),
+    "requests-per-second": ("vllm:request_success_total", "vllm_requests_per_second",
+                            "sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"),
+}
+
+
+def prometheus_adapter_install(stack: Stack) -> Install:
+    from ..render.result import Install
+
+    rules = []
+    for metric in sorted({m.autoscaling.metric for m in stack.models if m.autoscaling}):
+        series, exposed, query = ADAPTER_RULES[metric]
+        rules.append({
+            "seriesQuery": f'{series}{{namespace!="",pod!=""}}',
+            "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
+            "name": {"matches": f"^{series}$", "as": exposed},
+            "metricsQuery": query,
+        })
+    chart = versions.chart("prometheus-adapter")
+    return Install(name="prometheus-adapter", component="engine", method="helm", version=chart["version"],
+                   namespace=ADAPTER_NAMESPACE, repo=chart["repo"], chart=chart["chart"],
+                   values={"prometheus": {"url": PROMETHEUS_URL, "port": 9090},
+                           "rules": {"default": False, "custom": rules}})
+
+
+# --- the gateway -------------------------------------------------------------------------------
+def _render_own_gateway(ctx: RenderContext) -> None:
+    """engine-native: KServe's default layout, Gateway kserve/kserve-ingress-gateway on Envoy Gateway."""
+    from ..components import gateway
+    from ..render.environment import render_object
+
+    ctx.install(gateway.gateway_api_crds())
+    for install in gateway.implementation_installs("envoy-ai-gateway"):
+        ctx.install(install)
+    impl = gateway.IMPLEMENTATIONS["envoy-ai-gateway"]
+    ctx.add(render_object("common/gatewayclass.yaml.j2", name=impl.class_name, controller=impl.controller),
+            "engine", "20-platform")
+    listeners = gateway.listeners(ctx)
+    for listener in listeners:
+        listener["allowedRoutes"] = {"namespaces": {"from": "All"}}  # routes live in the model namespace
+        for ref in listener.get("tls", {}).get("certificateRefs", []):
+            ref["namespace"] = ctx.namespace
+    ctx.add(render_object("common/gateway.yaml.j2", name=INGRESS_GATEWAY, namespace=NAMESPACE, labels=None,
+                          class_name=impl.class_name, listeners=listeners), "engine", "20-platform")
+    if ctx.stack.gateway_tls_secret:
+        ctx.render("kserve/referencegrant.yaml.j2", "engine", "20-platform", name=ctx.name("kserve-gateway-tls"),
+                   namespace=ctx.namespace, from_namespace=NAMESPACE, secret=ctx.stack.gateway_tls_secret)
+
+
+def gateway_host(ctx: RenderContext) -> str:
+    from ..components import gateway
+
+    if ctx.gateway == "engine-native":
+        return f"{gateway.envoy_service_name(NAMESPACE, INGRESS_GATEWAY)}.{gateway.ENVOY_GATEWAY_NAMESPACE}.svc.cluster.local"
+    return ctx.gateway_ref.service_host
+
+
+def gateway_base_url(ctx: RenderContext) -> str:
+    port = ctx.stack.gateway_port
+    return f"http://{gateway_host(ctx)}" + ("" if port == 80 else f":{port}")
+
+
+def gateway_refs(ctx: RenderContext) -> dict:
+    if ctx.gateway == "engine-native":
+        return {}  # managed: the Gateway named in inferenceservice-config (kserve/kserve-ingress-gateway)
+    return {"refs": [{"name": ctx.gateway_ref.name, "namespace": ctx.gateway_ref.namespace}]}
+
+
+# --- the LLMInferenceService ----------------------------------------------------------------------
+def model_uri(m: Model) -> str:
+    if m.source_scheme == "hf" and m.revision and m.runtime != "simulator":
+        return f"{m.uri}:{m.revision}"
+    return m.uri
+
+
+def llm_inference_service(ctx: RenderContext, m: Model) -> dict:
+    from ..render.environment import render_object
+
+    name = service_name(ctx.stack, m)
+    model: dict[str, Any] = {"uri": model_uri(m), "name": m.name}
+    if m.lora and m.runtime == "vllm":
+        model["lora"] = {"adapters": [{"name": a.name, "uri": a.uri} for a in m.lora.adapters],
+                         "maxAdapters": m.lora.max_adapters}
+    spec: dict[str, Any] = {"model": model}
+    if m.runtime == "simulator":
+        spec["storageInitializer"] = {"enabled": False}
+    role = "decode" if m.disaggregation else None
+    spec.update(workload(ctx, m, role))
+    if m.disaggregation:
+        spec["prefill"] = workload(ctx, m, "prefill")
+    spec["router"] = {"route": {}, "gateway": gateway_refs(ctx), "scheduler": scheduler(m)}
+    body = render_object("kserve/llminferenceservice.yaml.j2", name=name, namespace=ctx.namespace,
+                         spec=escape_spec_strings(spec))
+    return body
+
+
+def workload(ctx: RenderContext, m: Model, role: str | None) -> dict[str, Any]:
+    """A WorkloadSpec: the aggregated workload, or one role of a prefill/decode split."""
+    parallelism = role_parallelism(m, role)
+    out: dict[str, Any] = {}
+    replicas = role_replicas(m, role)
+    if replicas is not None:
+        out["replicas"] = replicas
+    par: dict[str, int] = {"tensor": parallelism.tensor}
+    if m.nodes_per_replica > 1:
+        par["pipeline"] = parallelism.pipeline
+    out["parallelism"] = par
+    labels = ctx.model_labels(m)
+    if role:
+        labels[ROLE_LABEL] = role
+    out["labels"] = labels
+    placement = ctx.placement(m, gpus=parallelism.gpus // m.nodes_per_replica)
+    if placement.annotations:
+        out["annotations"] = dict(placement.annotations)
+    out["template"] = pod_template(ctx, m, role, placement)
+    if m.nodes_per_replica > 1:
+        out["worker"] = pod_template(ctx, m, role, placement, worker=True)
+    return out
+
+
+def role_parallelism(m: Model, role: str | None):
+    if role and m.disaggregation:
+        return getattr(m.disaggregation, role).parallelism
+    return m.parallelism
+
+
+def role_replicas(m: Model, role: str | None) -> int | None:
+    if role and m.disaggregation:
+        return getattr(m.disaggregation, role).replicas
+    if m.autoscaling:
+        return None  # the HorizontalPodAutoscaler owns it; KServe then preserves the live count
+    return m.replicas
+
+
+def engine_port(m: Model, role: str | None) -> int:
+    return DECODE_ENGINE_PORT if role == "decode" else PORT
+
+
+def pod_template(ctx: RenderContext, m: Model, role: str | None, placement, *, worker: bool = False) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if placement.scheduler_name:
+        spec["schedulerName"] = placement.scheduler_name
+    if placement.node_selector:
+        spec["nodeSelector"] = dict(placement.node_selector)
+    if placement.tolerations:
+        spec["tolerations"] = list(placement.tolerations)
+    init = init_containers(ctx, m, role)
+    if init:
+        spec["initContainers"] = init
+    spec["containers"] = [main_container(ctx, m, role, placement, worker=worker)]
+    return spec
+
+
+def storage_initializer_token(m: Model) -> dict[str, Any] | None:
+    """KServe merges a user container named storage-initializer into the one it injects (env kept)."""
+    from ..components import runtime
+
+    if not m.token_secret or m.runtime == "simulator":
+        return None
+    return {"name": STORAGE_INITIALIZER, "env": [
+        {"name": runtime.TOKEN_ENV, "valueFrom": {"secretKeyRef": {"name": m.token_secret.name,
+                                                                   "key": m.token_secret.key}}}]}
+
+
+def init_containers(ctx: RenderContext, m: Model, role: str | None) -> list[dict[str, Any]]:
+    out = []
+    token = storage_initializer_token(m)
+    if token:
+        out.append(token)
+    if role == "decode":
+        out.append(routing_sidecar(ctx, m))
+    return out
+
+
+def routing_sidecar(ctx: RenderContext, m: Model) -> dict[str, Any]:
+    """The preset's sidecar watches inference.networking.x-k8s.io InferencePools; with the GIE v1 CRDs
+    installed (and not the chart's alpha ones) it must watch the v1 group instead."""
+    pool = f"{ctx.namespace}/{child(service_name(ctx.stack, m), '-inference-pool')}"
+    return {"name": ROUTING_SIDECAR, "image": versions.image("kserve-pd-sidecar"), "command": [
+        "/app/pd-sidecar", f"--port={PORT}", f"--vllm-port={DECODE_ENGINE_PORT}", "--kv-connector=nixlv2",
+        "--enable-ssrf-protection=true", "--pool-group=inference.networking.k8s.io", f"--inference-pool={pool}",
+        "--secure-proxy=false"]}
+
+
+def main_image(m: Model) -> str:
+    from ..components import runtime
+
+    if m.image:
+        return m.image
+    if m.runtime == "vllm":
+        return versions.image("vllm-lmcache") if runtime.uses_lmcache(m) else versions.image("kserve-vllm")
+    return versions.image(m.runtime)
+
+
+def runs_as_root(m: Model) -> bool:
+    """KServe's presets set runAsNonRoot; only its own vLLM image and the simulator declare a non-root user."""
+    return main_image(m) not in (versions.image("kserve-vllm"), versions.image("simulator"))
+
+
+def main_container(ctx: RenderContext, m: Model, role: str | None, placement, *, worker: bool) -> dict[str, Any]:
+    from ..components import runtime
+
+    port = engine_port(m, role)
+    command, args = command_and_args(ctx, m, role, worker=worker)
+    c: dict[str, Any] = {"name": MAIN, "image": main_image(m), "command": command, "args": args}
+    extra = {}
+    if m.runtime == "vllm" and m.routing == "kv-cache-aware":
+        extra["PYTHONHASHSEED"] = KV_EVENTS_HASH_SEED
+    envs = runtime.env(m, runtime.ServerOptions(port=port, role=role, extra_env=extra))
+    if m.runtime == "vllm" and m.routing == "kv-cache-aware":
+        envs.append({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
+    if envs:
+        c["env"] = envs
+    if not worker:
+        c["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
+    c["resources"] = placement.resources(m.cpu, m.memory)
+    if runs_as_root(m):
+        c["securityContext"] = {"runAsNonRoot": False}
+    if not worker and m.runtime != "simulator":  # headless worker ranks serve no HTTP
+        c["startupProbe"] = runtime.startup_probe(m, port)  # weights can take far longer than the preset's 10 minutes
+    return c
+
+
+def command_and_args(ctx: RenderContext, m: Model, role: str | None, *, worker: bool) -> tuple[list[str], list[str]]:
+    """Exec form, no shell: the presets' `bash -c "eval exec vllm serve ... $@"` would re-parse every argument."""
+    port = engine_port(m, role)
+    name = service_name(ctx.stack, m)
+    if m.runtime == "simulator":
+        return [SIM_ENTRYPOINT], simulator_args(ctx, m, port)
+    if m.runtime == "sglang":
+        return ["python3", "-m", "sglang.launch_server"], sglang_args(m, role, port, worker=worker)
+    return ["vllm", "serve"], vllm_args(ctx, m, role, port, name, worker=worker)
+
+
+def served_names(ctx: RenderContext, m: Model) -> list[str]:
+    """KServe serves every model under its own name and publishers/<namespace>/models/<name> (model-based routing)."""
+    return [m.name, f"publishers/{ctx.namespace}/models/{m.name}"]
+
+
+def multinode_args(m: Model, flavour: str, worker: bool) -> list[str]:
+    rank = LWS_RANK if worker else "0"
+    if flavour == "sglang":
+        return ["--nnodes", str(m.nodes_per_replica), "--node-rank", rank, "--dist-init-addr", f"{LWS_LEADER}:20000"]
+    out = ["--nnodes", str(m.nodes_per_replica), "--node-rank", rank, "--master-addr", LWS_LEADER]
+    return out + (["--headless"] if worker else [])
+
+
+def vllm_args(ctx: RenderContext, m: Model, role: str | None, port: int, name: str, *, worker: bool) -> list[str]:
+    from ..components import runtime
+
+    p = role_parallelism(m, role)
+    args = [MODEL_DIR, "--served-model-name", *served_names(ctx, m), "--port", str(port)]
+    if p.tensor > 1:
+        args += ["--tensor-parallel-size", str(p.tensor)]
+    if p.pipeline > 1:
+        args += ["--pipeline-parallel-size", str(p.pipeline)]
+    if p.data > 1:
+        args += ["--data-parallel-size", str(p.data)]
+    if m.nodes_per_replica > 1:
+        args += multinode_args(m, "vllm", worker)
+    if not m.prefix_caching:
+        args.append("--no-enable-prefix-caching")
+    if m.disaggregation and role:
+        kv_role = "kv_producer" if role == "prefill" else "kv_consumer"
+        args += ["--kv-transfer-config", runtime.kv_transfer_config(m.disaggregation.kv_connector, kv_role)]
+    elif m.kv_offload:
+        args += ["--kv-transfer-config", runtime.kv_transfer_config("lmcache")]
+    if m.routing == "kv-cache-aware":
+        events = {"enable_kv_cache_events": True, "publisher": "zmq",
+                  "endpoint": f"tcp://{child(name, '-epp-service')}.{ctx.namespace}.svc:{EPP_ZMQ_PORT}",
+                  "topic": f"kv@$(POD_IP)@{m.name}"}
+        args += ["--prefix-caching-hash-algo", "sha256_cbor", "--block-size", str(KV_EVENTS_BLOCK_SIZE),
+                 "--kv-events-config", json.dumps(events, separators=(",", ":"))]
+    return args + list(m.args)
+
+
+def sglang_args(m: Model, role: str | None, port: int, *, worker: bool) -> list[str]:
+    p = role_parallelism(m, role)
+    args = ["--model-path", MODEL_DIR, "--served-model-name", m.name, "--host", "0.0.0.0", "--port", str(port),
+            "--enable-metrics"]
+    if p.tensor > 1:
+        args += ["--tp-size", str(p.tensor)]
+    if p.pipeline > 1:
+        args += ["--pp-size", str(p.pipeline)]
+    if p.data > 1:
+        args += ["--dp-size", str(p.data)]
+    if m.nodes_per_replica > 1:
+        args += multinode_args(m, "sglang", worker)
+    if not m.prefix_caching:
+        args.append("--disable-radix-cache")
+    return args + list(m.args)
+
+
+def simulator_args(ctx: RenderContext, m: Model, port: int) -> list[str]:
+    from ..components import runtime
+
+    args = ["--model", m.name, "--served-model-name", *served_names(ctx, m), "--port", str(port),
+            "--time-to-first-token", runtime.SIM_TTFT, "--inter-token-latency", runtime.SIM_ITL]
+    if m.lora:
+        args += ["--max-loras", str(m.lora.max_adapters), "--lora-modules",
+                 *[json.dumps({"name": a.name, "path": a.uri}, separators=(",", ":")) for a in m.lora.adapters]]
+    return args + list(m.args)
+
+
+# --- the scheduler (llm-d endpoint picker) -------------------------------------------------------------
+def scheduler(m: Model) -> dict[str, Any]:
+    """`{}` takes KServe's default EndpointPickerConfig (its P/D profiles when spec.prefill is set)."""
+    out: dict[str, Any] = {}
+    profile = SCHEDULING_PROFILES.get(m.routing)
+    if profile:
+        out["config"] = {"inline": endpoint_picker_config(*profile)}
+    token = storage_initializer_token(m)
+    if token:
+        # The scheduler's tokenizer sidecar downloads the tokenizer from model.uri with its own storage
+        # initializer. `containers` must be present: KServe merges specs with a strategic-merge patch
+        # built from Go structs, where an absent (null) container list would delete the preset's containers.
+        out["template"] = {"containers": [{"name": MAIN}], "initContainers": [token]}
+    return out
+
+
+def _precise_prefix_cache() -> dict[str, Any]:
+    return {"type": "precise-prefix-cache-scorer", "parameters": {
+        "tokenProcessorConfig": {"blockSizeTokens": KV_EVENTS_BLOCK_SIZE, "hashSeed": KV_EVENTS_HASH_SEED},
+        "kvEventsConfig": {"zmqEndpoint": f"tcp://*:{EPP_ZMQ_PORT}", "topicFilter": "kv@"},
+    }}
+
+
+# routing strategy -> (plugins, weighted scorers of the single profile)
+SCHEDULING_PROFILES: dict[str, tuple[list[dict], list[tuple[str, int]]]] = {
+    "least-request": ([{"type": "queue-scorer"}, {"type": "active-request-scorer"}],
+                      [("queue-scorer", 1), ("active-request-scorer", 1)]),
+    "prefix-cache": ([{"type": "prefix-cache-scorer"}, {"type": "queue-scorer"}, {"type": "kv-cache-utilization-scorer"}],
+                     [("prefix-cache-scorer", 3), ("queue-scorer", 2), ("kv-cache-utilization-scorer", 2)]),
+    "kv-cache-aware": ([_precise_prefix_cache(), {"type": "queue-scorer"}, {"type": "kv-cache-utilization-scorer"}],
+                       [("precise-prefix-cache-scorer", 3), ("queue-scorer", 2), ("kv-cache-utilization-scorer", 2)]),
+}
+
+
+def endpoint_picker_config(plugins: list[dict], scorers: list[tuple[str, int]]) -> dict[str, Any]:
+    return {
+        "apiVersion": "inference.networking.x-k8s.io/v1alpha1",
+        "kind": "EndpointPickerConfig",
+        "plugins": [{"type": "single-profile-handler"}, *plugins, {"type": "max-score-picker"}],
+        "schedulingProfiles": [{"name": "default", "plugins": [
+            *({"pluginRef": ref, "weight": weight} for ref, weight in scorers), {"pluginRef": "max-score-picker"}]}],
+    }
+
+
+# --- the pipeline-parallel worker preset ----------------------------------------------------------------
+def pipeline_worker_config(ctx: RenderContext) -> dict:
+    """KServe v0.20.0 looks up kserve-config-llm-worker-pipeline-parallel for a worker with pipeline
+    parallelism (first in the service's namespace) but ships no such preset, so the service would stay
+    at PresetsCombined=False/ConfigNotFound. This one holds the parts every model shares; each
+    LLMInferenceService carries its own command, resources and placement."""
+    from ..render.environment import render_object
+
+    shared = {
+        "imagePullPolicy": "IfNotPresent",
+        "env": [{"name": "HOME", "value": "/home"}, {"name": "HF_HUB_CACHE", "value": "/models"}],
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        "volumeMounts": [{"name": "home", "mountPath": "/home"}, {"name": "tmp", "mountPath": "/tmp"},
+                         {"name": "dshm", "mountPath": "/dev/shm"}, {"name": "model-cache", "mountPath": "/models"}],
+    }
+    volumes = [{"name": "home", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}},
+               {"name": "dshm", "emptyDir": {"medium": "Memory"}}, {"name": "model-cache", "emptyDir": {}}]
+    probe = {"httpGet": {"path": "/health", "port": PORT}}
+    leader = {"name": MAIN, "image": versions.image("kserve-vllm"),
+              "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}], **shared,
+              "livenessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 10},
+              "readinessProbe": {**probe, "periodSeconds": 5, "timeoutSeconds": 1, "failureThreshold": 3}}
+    worker = {"name": MAIN, "image": versions.image("kserve-vllm"), **shared}
+    spec = {
+        "template": {"containers": [leader], "volumes": volumes, "terminationGracePeriodSeconds": 60},
+        "worker": {"containers": [worker], "volumes": volumes, "terminationGracePeriodSeconds": 60},
+    }
+    return render_object("kserve/llminferenceserviceconfig.yaml.j2", name=PIPELINE_WORKER_CONFIG,
+                         namespace=ctx.namespace, spec=escape_spec_strings(spec))
+
+
+# --- autoscaling -----------------------------------------------------------------------------------------
+def hpa_values(ctx: RenderContext, m: Model) -> dict[str, Any]:
+    name = service_name(ctx.stack, m)
+    if m.nodes_per_replica > 1:
+        target = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": child(name, "-kserve-mn")}
+    else:
+        target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": child(name, "-kserve")}
+    _, metric, _ = ADAPTER_RULES[m.autoscaling.metric]
+    # not <name>-kserve-hpa: KServe deletes that HPA when spec.scaling is unset
+    return {"name": child(name, "-autoscaler"), "namespace": ctx.namespace, "target": target,
+            "min_replicas": m.autoscaling.min_replicas, "max_replicas": m.autoscaling.max_replicas,
+            "metric": metric, "average": _quantity(m.autoscaling.target),
+            "labels": ctx.model_labels(m)}
+
+
+def _quantity(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+ENGINE = KServe(
     name="kserve",
     title="KServe",
     version="v0.20.0",

@@ -11,6 +11,50 @@ INSTALLS_AFTER = "10-namespaces"
 
 
 @dataclass(frozen=True)
+class ObjectPatch:
+    """A JSON merge patch (RFC 7386) on one object an install creates, applied before the object is
+    created (a Helm post-renderer step, or a Pulumi transformation): for chart settings that have no value."""
+
+    api_version: str
+    kind: str
+    name: str
+    patch: dict[str, Any]
+    namespace: str | None = None
+    reason: str = ""
+
+    def matches(self, obj: dict[str, Any]) -> bool:
+        meta = obj.get("metadata") or {}
+        return (obj.get("apiVersion") == self.api_version and obj.get("kind") == self.kind
+                and meta.get("name") == self.name and (self.namespace is None or meta.get("namespace") == self.namespace))
+
+    def apply(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The patched object (a new dict); `obj` is left unchanged."""
+        return merge_patch(obj, self.patch)
+
+    def to_dict(self) -> dict[str, Any]:
+        target: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            target["namespace"] = self.namespace
+        out: dict[str, Any] = {"target": target, "mergePatch": self.patch}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge key by key, null removes a key, anything else (lists too) replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+@dataclass(frozen=True)
 class Install:
     """One control-plane install: a pinned Helm chart or a pinned manifest bundle."""
 
@@ -27,6 +71,8 @@ class Install:
     # CRD kinds ("group/Kind") this install registers; objects of those kinds depend on it.
     provides: tuple[str, ...] = ()
     note: str | None = None
+    # merge patches on objects the chart/bundle renders, for settings it exposes no value for
+    patches: tuple[ObjectPatch, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "component": self.component, "method": self.method, "version": self.version}
@@ -38,6 +84,8 @@ class Install:
                 out["namespace"] = self.namespace
         if self.provides:
             out["provides"] = list(self.provides)
+        if self.patches:
+            out["patches"] = [p.to_dict() for p in self.patches]
         if self.note:
             out["note"] = self.note
         return out

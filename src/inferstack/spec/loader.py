@@ -1,205 +1,43 @@
 """Load one YAML spec document into plain data plus the position of every node.
 
-The loader walks PyYAML's node graph itself instead of using a constructor, so it can
-report duplicate keys with both lines, keep timestamps as the strings the user wrote,
-refuse custom tags, and bound alias expansion. It never raises for bad input: every
-problem becomes a Diagnostic.
+The node walking lives in `inferstack.yaml_source` (shared with `check`); this module adds what
+a spec needs: exactly one document, and that document a mapping. It never raises for bad input:
+every problem becomes a Diagnostic.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any
+from ..errors import ERROR, Diagnostic
+from ..yaml_source import (
+    MAX_DEPTH,
+    MAX_NODES,
+    PARSE_ERRORS,
+    ReadRules,
+    SourceDoc,
+    build_document,
+    compose_nodes,
+    decode,
+    syntax_diagnostic,
+)
 
-import yaml
+__all__ = ["MAX_DEPTH", "MAX_NODES", "SPEC_READ_RULES", "SourceDoc", "load_document"]
 
-from ..errors import ERROR, Diagnostic, json_path
-
-try:  # libyaml is several times faster; fall back to the pure-Python loader
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
-
-# Alias expansion beyond this many nodes is refused ("billion laughs").
-MAX_NODES = 200_000
-MAX_DEPTH = 200
-
-_STR = "tag:yaml.org,2002:str"
-_NULL = "tag:yaml.org,2002:null"
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_MERGE = "tag:yaml.org,2002:merge"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-
-Path = tuple
-
-
-@dataclass
-class SourceDoc:
-    """A loaded document: its data and where every key and value sits (1-based line/column)."""
-
-    file: str
-    text: str
-    data: Any = None
-    key_pos: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    value_pos: dict[Path, tuple[int, int]] = field(default_factory=dict)
-
-    def position(self, path: Path) -> tuple[int, int]:
-        """The best position for a path: its key, else its value, else the nearest ancestor."""
-        path = tuple(path)
-        while True:
-            if path in self.key_pos:
-                return self.key_pos[path]
-            if path in self.value_pos:
-                return self.value_pos[path]
-            if not path:
-                return (1, 1)
-            path = path[:-1]
-
-    def diag(self, path: Path, rule: str, message: str, hint: str | None = None, severity: str = ERROR) -> Diagnostic:
-        line, col = self.position(path)
-        return Diagnostic(self.file, line, col, severity, rule, json_path(path), message, hint)
-
-
-class _Stop(Exception):
-    """Abort the walk after a fatal problem (already recorded)."""
-
-
-class _Builder:
-    def __init__(self, doc: SourceDoc):
-        self.doc = doc
-        self.diags: list[Diagnostic] = []
-        self.count = 0
-        self._scalar = yaml.constructor.SafeConstructor()
-
-    @staticmethod
-    def _pos(node: yaml.Node) -> tuple[int, int]:
-        return node.start_mark.line + 1, node.start_mark.column + 1
-
-    def _error(self, node: yaml.Node, path: Path, rule: str, msg: str, hint: str | None = None) -> None:
-        line, col = self._pos(node)
-        self.diags.append(Diagnostic(self.doc.file, line, col, ERROR, rule, json_path(path), msg, hint))
-
-    def build(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            self._error(node, path, "INF008", f"the document expands to more than {MAX_NODES} nodes",
-                        "avoid deep alias chains; write the values out")
-            raise _Stop
-        if depth > MAX_DEPTH:
-            self._error(node, path, "INF008", f"the document nests deeper than {MAX_DEPTH} levels")
-            raise _Stop
-        self.doc.value_pos.setdefault(path, self._pos(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag not in (_SEQ,):
-                self._error(node, path, "INF008", f"unsupported YAML tag {node.tag!r}", "remove the tag")
-                return None
-            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar_value(node, path)
-
-    def _scalar_value(self, node: yaml.ScalarNode, path: Path) -> Any:
-        tag = node.tag
-        if tag == _STR:
-            return node.value
-        if tag == _TIMESTAMP:
-            return node.value  # keep dates exactly as written
-        if tag in (_NULL, _BOOL, _INT, _FLOAT):
-            value = self._scalar.construct_object(node)
-            if isinstance(value, float) and not math.isfinite(value):
-                self._error(node, path, "INF008", f"non-finite number {node.value!r}", "use a finite number")
-                return None
-            return value
-        self._error(node, path, "INF008", f"unsupported YAML tag {tag!r}", "plain YAML values only; remove the tag")
-        return None
-
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict:
-        if node.tag != _MAP:
-            self._error(node, path, "INF008", f"unsupported YAML tag {node.tag!r}", "remove the tag")
-            return {}
-        out: dict = {}
-        seen: dict[Any, int] = {}
-        merged: list[tuple[yaml.Node, yaml.Node]] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                for src in sources:
-                    if not isinstance(src, yaml.MappingNode):
-                        self._error(src, path, "INF008", "a merge key (<<) needs a mapping")
-                        continue
-                    merged.extend(src.value)
-                continue
-            key = self._key(key_node, path)
-            if key is None:
-                continue
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                self._error(key_node, path + (key,), "INF002",
-                            f"duplicate key {key!r} (first defined on line {seen[key]}, again on line {line})",
-                            "keep one of them")
-                continue
-            seen[key] = line
-            self.doc.key_pos[path + (key,)] = self._pos(key_node)
-            out[key] = self.build(value_node, path + (key,), depth + 1)
-        for key_node, value_node in merged:  # explicit keys win over merged ones
-            key = self._key(key_node, path)
-            if key is None or key in out:
-                continue
-            self.doc.key_pos.setdefault(path + (key,), self._pos(key_node))
-            out[key] = self.build(value_node, path + (key,), depth + 1)
-        return out
-
-    def _key(self, key_node: yaml.Node, path: Path) -> str | None:
-        if not isinstance(key_node, yaml.ScalarNode):
-            self._error(key_node, path, "INF005", "mapping keys must be plain strings, not collections")
-            return None
-        if key_node.tag != _STR:
-            self._error(key_node, path + (key_node.value,), "INF005",
-                        f"key {key_node.value!r} is read as a {key_node.tag.rsplit(':', 1)[-1]}, not a string",
-                        f'quote it: "{key_node.value}"')
-            return None
-        return key_node.value
-
-
-def _decode(raw: bytes, file: str) -> tuple[str | None, list[Diagnostic]]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Diagnostic(file, line, col, ERROR, "INF009", "$", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                                 "save the file as UTF-8")]
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        return None, [Diagnostic(file, line, 1, ERROR, "INF009", "$", "the file contains NUL bytes; it is not a text file")]
-    return text, []
+SPEC_READ_RULES = ReadRules(syntax="INF001", duplicate_key="INF002", unsupported="INF008", key_type="INF005",
+                            encoding="INF009")
 
 
 def load_document(raw: bytes | str, file: str) -> tuple[SourceDoc | None, list[Diagnostic]]:
     """Parse one spec file. Returns (doc, diagnostics); doc is None when nothing usable was read."""
     if isinstance(raw, bytes):
-        text, diags = _decode(raw, file)
+        text, diags = decode(raw, file, SPEC_READ_RULES)
         if text is None:
             return None, diags
     else:
         text = raw
-    doc = SourceDoc(file=file, text=text)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        msg = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return None, [Diagnostic(file, line, col, ERROR, "INF001", "$", msg)]
-    except (yaml.YAMLError, RecursionError, MemoryError, ValueError) as exc:
-        return None, [Diagnostic(file, 1, 1, ERROR, "INF001", "$", f"cannot parse YAML: {type(exc).__name__}")]
+        nodes = list(compose_nodes(text))
+    except PARSE_ERRORS as exc:
+        return None, [syntax_diagnostic(exc, file, SPEC_READ_RULES)]
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         return None, [Diagnostic(file, 1, 1, ERROR, "INF004", "$", "the file is empty; expected an InferenceStack spec")]
@@ -209,17 +47,12 @@ def load_document(raw: bytes | str, file: str) -> tuple[SourceDoc | None, list[D
         return None, [Diagnostic(file, line, 1, ERROR, "INF003", "$",
                                  f"the file holds {len(nodes)} YAML documents; a spec is exactly one",
                                  "split them into one file each")]
-    root = nodes[0]
-    builder = _Builder(doc)
-    try:
-        doc.data = builder.build(root, ())
-    except _Stop:
-        return None, builder.diags
-    except RecursionError:
-        return None, builder.diags + [Diagnostic(file, 1, 1, ERROR, "INF008", "$", "the document nests too deeply")]
+    doc, diags = build_document(nodes[0], file, text, SPEC_READ_RULES)
+    if doc is None:
+        return None, diags
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__ if doc.data is not None else "null"
-        return None, builder.diags + [Diagnostic(file, 1, 1, ERROR, "INF005", "$",
-                                                 f"the document is a {kind}, not a mapping",
-                                                 "a spec starts with apiVersion: inferstack.dev/v1alpha1")]
-    return doc, builder.diags
+        return None, diags + [Diagnostic(file, 1, 1, ERROR, "INF005", "$",
+                                         f"the document is a {kind}, not a mapping",
+                                         "a spec starts with apiVersion: inferstack.dev/v1alpha1")]
+    return doc, diags

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from .. import versions
 from ..accelerators import PRODUCTS, provider_name
 from ..errors import WARNING, Diagnostic
+from ..k8s_names import label_key_problem, label_value_problem
 from .loader import SourceDoc
 from .model import CLOUD_PROVIDERS, Stack
 
@@ -40,24 +41,6 @@ def run_semantic_checks(doc: SourceDoc, stack: Stack) -> list[Diagnostic]:
 
 
 # --- names -------------------------------------------------------------------------------
-
-
-def label_key_problem(key: str) -> str | None:
-    """Why `key` is not a valid Kubernetes label key (prefix/name), or None."""
-    prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
-        return f"label key prefix {prefix!r} is not a DNS subdomain"
-    if not name or len(name) > 63 or not LABEL_NAME.match(name):
-        return f"label key {key!r} is not a valid label name (63 characters of alphanumerics, '-', '_', '.')"
-    return None
-
-
-def label_value_problem(value: str) -> str | None:
-    if value == "":
-        return None
-    if len(value) > 63 or not LABEL_NAME.match(value):
-        return f"label value {value!r} is not valid (at most 63 characters of alphanumerics, '-', '_', '.')"
-    return None
 
 
 def _label_map(doc: SourceDoc, labels: dict, path: tuple) -> Iterator[Diagnostic]:
