@@ -8,12 +8,14 @@ SOURCES.md cannot go untested.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import pytest
+import yaml
 
 from inferstack.bench import parsers
 from inferstack.bench.collect import collect_documents
@@ -380,3 +382,34 @@ def test_sample_is_recognised_by_content_and_normalises_to_the_schema(file, benc
     assert doc["stages"] and all(s["requests"]["ok"] is not None for s in doc["stages"] if doc["run"]["side"] == "client")
 
 
+
+
+def _collect_text(tmp_path, name: str, text: str) -> dict:
+    path = tmp_path / name
+    path.write_text(text)
+    outcome = collect_documents([str(path)])
+    assert not outcome.problems, outcome.problems
+    [doc] = outcome.documents
+    return doc
+
+
+def test_guidellm_report_written_as_yaml_reads_like_the_json_one(bench_samples, tmp_path):
+    file = "guidellm/guidellm-0.8.0dev18-mockserver_constant-2rates_report_v2.json"
+    report = json.loads((bench_samples / file).read_text())
+    doc = _collect_text(tmp_path, "benchmarks.yaml", yaml.safe_dump(report))
+    assert doc["stages"] == document(file)["stages"]
+
+
+def test_benchmark_report_written_as_json_reads_like_the_yaml_one(bench_samples, tmp_path):
+    file = "llm-d-benchmark-report/SYNTHETIC_inference-perf-native_br_v0_2_1_partial.stage_0.yaml"
+    report = yaml.safe_load((bench_samples / file).read_text())
+    doc = _collect_text(tmp_path, "benchmark_report.json", json.dumps(report))
+    assert doc["stages"] == document(file)["stages"]
+
+
+def test_aiperf_records_listed_instead_of_keyed_read_the_same(bench_samples, tmp_path):
+    file = "aiperf/aiperf-pr325-run1-gptoss20b_c100_cancel10pct_profile_export_aiperf.json"
+    export = json.loads((bench_samples / file).read_text())
+    export["records"] = list(export["records"].values())
+    doc = _collect_text(tmp_path, "profile_export_aiperf.json", json.dumps(export))
+    assert doc["stages"] == document(file)["stages"]

@@ -86,6 +86,11 @@ class Source:
         except yaml.YAMLError:
             return None
 
+    @property
+    def data(self) -> Any:
+        """The JSON document, else the YAML one (tools that write either, e.g. GuideLLM)."""
+        return self.json if self.json is not None else self.yaml
+
     @cached_property
     def csv_tables(self) -> list[list[list[str]]] | None:
         """Blank-line separated CSV tables (AIPerf's export), or None when the text is no such CSV."""

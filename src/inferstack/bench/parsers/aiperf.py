@@ -31,8 +31,11 @@ def _metrics(d) -> dict | None:
     """The tag -> metric mapping of an aggregate JSON export (either layout), or None."""
     if not isinstance(d, dict):
         return None
-    if isinstance(d.get("records"), dict) and any(t in d["records"] for t in ("request_latency", "ttft", "request_count")):
-        return d["records"]
+    records = d.get("records")
+    if isinstance(records, list) and all(isinstance(r, dict) and "tag" in r for r in records):
+        records = {r["tag"]: r for r in records}  # the same records, listed instead of keyed by tag
+    if isinstance(records, dict) and any(t in records for t in ("request_latency", "ttft", "request_count")):
+        return records
     if ("aiperf_version" in d or "schema_version" in d) and isinstance(d.get("request_latency"), dict):
         return d
     return None

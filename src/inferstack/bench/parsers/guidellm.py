@@ -1,4 +1,4 @@
-"""GuideLLM reports (`benchmarks.json`): the v0.3 layout (`benchmarks[].args`, `request_totals` per
+"""GuideLLM reports (`benchmarks.json`, or the same as YAML): the v0.3 layout (`benchmarks[].args`, `request_totals` per
 benchmark) and the v2 layout (`metadata.version` 2: `config`, `benchmarks[].config`,
 `metrics.request_totals`).
 
@@ -20,7 +20,7 @@ OPEN_LOOP = ("constant", "poisson")
 
 
 def detect(src: Source) -> bool:
-    d = src.json
+    d = src.data
     if not (isinstance(d, dict) and isinstance(d.get("benchmarks"), list) and d["benchmarks"]):
         return False
     first = d["benchmarks"][0]
@@ -67,7 +67,7 @@ def load(strategy: dict) -> dict:
 
 
 def parse(src: Source) -> list[Part]:
-    d = src.json
+    d = src.data
     v2 = (d.get("metadata") or {}).get("version", 1) >= 2
     part = Part(TOOL, src.label, run_key(src.name))
     part.tool_version = (d.get("metadata") or {}).get("guidellm_version")

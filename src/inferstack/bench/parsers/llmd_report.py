@@ -1,4 +1,4 @@
-"""llm-d-benchmark's Benchmark Report (BR) v0.1 / v0.2 / v0.2.1 (YAML).
+"""llm-d-benchmark's Benchmark Report (BR) v0.1 / v0.2 / v0.2.1 (YAML, or the same as JSON).
 
 v0.1 keeps the aggregate under `metrics` (latencies with p10/p50/p90, throughput as plain
 numbers); v0.2 under `results.request_performance.aggregate` (percentiles p0p1..p99p9, every
@@ -40,7 +40,7 @@ def _aggregate(d) -> tuple[str, dict] | None:
 
 
 def detect(src: Source) -> bool:
-    return _aggregate(src.yaml) is not None
+    return _aggregate(src.data) is not None
 
 
 def run_key(name: str) -> str:
@@ -92,7 +92,7 @@ def _rate(block: dict | None, field: str, notes: list[str]):
 
 
 def parse(src: Source) -> list[Part]:
-    d = src.yaml
+    d = src.data
     version, agg = _aggregate(d)
     v01 = version.startswith("0.1")
     part = Part(TOOL, src.label, run_key(src.name), tool_version=version)
