@@ -476,7 +476,8 @@ def test_prefill_decode_rejects_what_kserve_cannot_pair():
     use_disaggregation(doc)
     model(doc)["kvCache"] = {"offload": {"cpuGiB": 4}}
     paths = [d.path for d in errors(doc, "INF302")]
-    assert "$.spec.models[0].runtime.name" in paths and "$.spec.models[0].kvCache.offload" in paths
+    assert "$.spec.models[0].runtime.name" in paths
+    assert [d.path for d in errors(doc, "INF229")] == ["$.spec.models[0].kvCache.offload"]
 
 
 # --- Volcano groups the pods of each ReplicaSet/StatefulSet, not of each replica -------------------------

@@ -338,7 +338,7 @@ def test_kv_offload_only_with_vllm():
     def offload(doc):
         doc["spec"]["models"][0]["kvCache"] = {"offload": {"cpuGiB": 4}}
     (diag,) = errors(spec(offload=offload))
-    assert (diag.rule, diag.path) == ("INF302", "$.spec.models[0].kvCache.offload")
+    assert (diag.rule, diag.path) == ("INF229", "$.spec.models[0].kvCache.offload")
     container = runner(inference_service(render(gpu_spec(offload=offload)))["spec"]["workloadTemplate"]["workerTemplate"])
     assert container["image"] == versions.image("vllm-lmcache")
     assert "--kv-transfer-config" in container["args"]

@@ -250,6 +250,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
+def cmd_postrender(args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from .render.postrender import apply_patches, patches_for, patches_from_dicts
+
+    if bool(args.plan) == bool(args.patches_file):
+        raise UsageError("postrender needs --plan installs.yaml --install NAME, or --patches-file FILE")
+    if args.plan:
+        if not args.install:
+            raise UsageError("--plan needs --install NAME")
+        with open(args.plan, encoding="utf-8") as f:
+            patches = patches_for(yaml.safe_load(f) or {}, args.install)
+    else:
+        with open(args.patches_file, encoding="utf-8") as f:
+            patches = patches_from_dicts(json.load(f))
+    sys.stdout.write(apply_patches(sys.stdin.read(), patches))
+    return EXIT_OK
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from .rule_catalog import RULES
 
@@ -347,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
                    f"({', '.join(KUBERNETES_SUPPORTED)}; default: {KUBERNETES_DEFAULT})")
     _add_output(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("postrender", help="Helm post-renderer: apply an install's patches (stdin -> stdout)")
+    p.add_argument("--plan", metavar="INSTALLS_YAML", help="a rendered installs.yaml")
+    p.add_argument("--install", metavar="NAME", help="the install whose patches to apply")
+    p.add_argument("--patches-file", metavar="FILE", help="patches as JSON (what the Pulumi program writes)")
+    p.set_defaults(func=cmd_postrender)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")

@@ -250,8 +250,6 @@ def _model_constraints(stack: Stack, m: Model, doc: SourceDoc) -> list:
     if m.lora and m.runtime == "sglang":
         reject(("lora",), "KServe's spec.model.lora injects vLLM LoRA flags; SGLang LoRA is not rendered for KServe",
                "use runtime vllm for LoRA on KServe")
-    if m.kv_offload and m.runtime != "vllm":
-        reject(("kvCache", "offload"), "LMCache offload is a vLLM connector", "use runtime vllm")
     if m.routing == "kv-cache-aware" and m.runtime != "vllm":
         reject(("routing", "strategy"), "precise prefix-cache routing needs vLLM's KV events (--kv-events-config)",
                "use runtime vllm, or routing prefix-cache")

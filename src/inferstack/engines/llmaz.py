@@ -261,12 +261,6 @@ class Llmaz(Engine):
             out.append(doc.diag(("spec", "gateway", "tls", "secretName"), "INF302",
                                 "llmaz's own front door is the <name>-lb ClusterIP Service, which terminates no TLS",
                                 "set gateway.implementation: envoy-ai-gateway, or remove gateway.tls"))
-        for m in stack.models:
-            base = ("spec", "models", m.index)
-            if m.kv_offload and m.runtime != "vllm":
-                out.append(doc.diag(base + ("kvCache", "offload"), "INF302",
-                                    f"KV offload on llmaz is LMCache in vLLM; runtime {m.runtime} would ignore it",
-                                    "use runtime vllm, or remove kvCache.offload"))
         nt = stack.volcano.network_topology if stack.volcano else None
         if nt and nt.mode == "hard":
             spread = [m for m in stack.models if _max_replicas(m) > 1 or m.nodes_per_replica > 1]
