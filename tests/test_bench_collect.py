@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from inferstack.bench import identity
 from inferstack.bench.collect import collect_documents
@@ -17,7 +18,9 @@ from inferstack.bench.evaluate import cost_per_million_output_tokens, slo_verdic
 from inferstack.bench.schema import first_error
 from inferstack.bench.sources import read_log
 from inferstack.cli import main
+from inferstack.engines.base import EngineNotImplemented
 from inferstack.errors import UsageError
+from inferstack.render.pipeline import render_stack
 from inferstack.render.summary import spec_hash
 from inferstack.spec.validate import validate_text
 
@@ -48,6 +51,23 @@ def result_files(log, tmp_path):
 
 # --- Job logs -------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize(("engine", "log"), [("kthena", KTHENA_LOG), ("llm-d", LLMD_LOG)])
+def test_log_fixtures_carry_what_the_quickstart_job_prints(engine, log):
+    """The fixtures' run identity is the run.json the quickstart (with gpuHourlyCostUSD: 2.5) renders."""
+    doc = yaml.safe_load(QUICKSTART.read_text())
+    doc["spec"]["benchmarks"][0]["gpuHourlyCostUSD"] = 2.5
+    stack = validate_text(yaml.safe_dump(doc), "q.yaml", engine=engine).stack
+    try:
+        rendered = render_stack(stack)
+    except EngineNotImplemented as exc:
+        pytest.skip(str(exc))
+    [config] = [o.body for o in rendered.objects if o.kind == "ConfigMap" and o.phase == "50-benchmarks"]
+    assert read_log(str(log), log.read_text()).identity == json.loads(config["data"]["run.json"])
+    [job] = [o.body for o in rendered.objects if o.kind == "Job"]
+    base_url = {e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["initContainers"][0]["env"]}["BASE_URL"]
+    assert f"preflight: {base_url}/v1/models lists qwen-small" in log.read_text()
+
+
 def test_a_prefixed_job_log_yields_one_run_with_the_stack_identity():
     doc = collect_one(KTHENA_LOG)
     assert first_error(doc) is None
@@ -55,7 +75,7 @@ def test_a_prefixed_job_log_yields_one_run_with_the_stack_identity():
     assert (run["tool"], run["benchmark"], run["model"], run["side"]) == ("inference-perf", "smoke", "qwen-small", "client")
     assert run["toolVersion"] == "v0.6.1"  # the pinned image's tag: inference-perf's reports carry no version
     assert {k: v for k, v in stack.items() if k != "versions"} == {
-        "name": "quickstart", "engine": "kthena", "engineVersion": "v1.0.0", "specHash": "3481e68eb87c1c01",
+        "name": "quickstart", "engine": "kthena", "engineVersion": "v1.0.0", "specHash": "369e89feef5eb7c3",
         "gpuType": "H100-80GB", "gpuCount": 2, "gpuHourlyCostUSD": 2.5}
     assert stack["versions"]["kthena"] == "v1.0.0" and stack["versions"]["volcano"] == "1.15.1"
     assert doc["slo"] == {"ttftP95Ms": 1000, "tpotP95Ms": 100, "maxErrorRate": 0.01}
