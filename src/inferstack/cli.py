@@ -210,6 +210,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_collect(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .bench import identity
+    from .bench.collect import collect_documents, write
+
+    if args.benchmark and not args.spec:
+        raise UsageError("--benchmark needs --spec SPEC (the spec the benchmark is defined in)")
+    if args.spec and not args.benchmark:
+        raise UsageError("--spec needs --benchmark NAME (which of the spec's benchmarks produced the files)")
+    if args.engine and not args.spec:
+        raise UsageError("--engine needs --spec SPEC")
+    from_spec = identity.from_spec(args.spec, args.benchmark, args.engine) if args.spec else None
+    from_summary = identity.from_summary(args.summary) if args.summary else None
+    outcome = collect_documents(args.paths, identity.merge(from_spec, from_summary))
+    write(outcome, Path(args.out))
+    for doc, path in zip(outcome.documents, outcome.written, strict=True):
+        run = doc["run"]
+        print(f"{path}: {run['tool']} ({run['side']}), {len(doc['stages'])} stage(s) from {len(run['sources'])} source(s)",
+              file=sys.stderr)
+    for line in outcome.skipped:
+        print(f"inferstack: skipped {line}", file=sys.stderr)
+    for line in outcome.problems:
+        print(f"inferstack: error: {line}", file=sys.stderr)
+    print(f"collected {len(outcome.documents)} run(s) -> {args.out}", file=sys.stderr)
+    return EXIT_FINDINGS if outcome.problems else EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .check.checker import Checker
     from .errors import FORMATTERS
@@ -319,6 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--results", metavar="DIR", help="normalised results from inferstack bench collect")
     p.set_defaults(func=cmd_compare)
+
+    bench = sub.add_parser("bench", help="benchmark results: bench collect")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="COMMAND")
+    bench_sub.required = True
+    p = bench_sub.add_parser("collect", help="normalise benchmark tool outputs and Job logs into BenchmarkResult documents")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders of them, or captured Job logs")
+    p.add_argument("--out", required=True, metavar="DIR", help="where <run id>.json documents are written")
+    p.add_argument("--spec", metavar="SPEC", help="attribute files without a Job log to this spec's benchmark (rendered offline)")
+    p.add_argument("--benchmark", metavar="NAME", help="the spec's benchmarks[].name the files came from (with --spec)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine the stack ran with, when not spec.engine (with --spec)")
+    p.add_argument("--summary", metavar="SUMMARY", help="summary.json of the render that was deployed")
+    p.set_defaults(func=cmd_bench_collect)
 
     p = sub.add_parser("check", help="strictly validate Kubernetes YAML against built-in schemas and the pinned CRDs")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories searched for *.yaml, *.yml, *.json")
