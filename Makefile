@@ -12,11 +12,18 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The pinned upstream CRDs, for the check of rendered objects (render warns and skips it without them).
+CRDS   ?= $(firstword $(INFERSTACK_CRD_DIR) $(wildcard ../shared/crds))
+
 demo: $(BIN)/.installed
 	$(BIN)/inferstack validate examples/*.yaml
+	INFERSTACK_CRD_DIR=$(CRDS) $(BIN)/inferstack render examples/quickstart-kind.yaml --engine all --out $(OUT)/quickstart
+	$(BIN)/inferstack preview examples/quickstart-kind.yaml
+	$(BIN)/inferstack compare examples/quickstart-kind.yaml --engines all --out $(OUT)/compare
+	@echo "rendered stacks: $(OUT)/quickstart/<engine>/   comparison: $(OUT)/compare/report.html"
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench

@@ -638,7 +638,7 @@ def test_router_is_scraped_when_prometheus_is_on():
 
 def test_sglang_kv_offload_is_rejected_not_dropped():
     assert errors(spec(runtime={"name": "sglang"}, kvCache={"offload": {"backend": "lmcache", "cpuGiB": 8}})) == [
-        ("INF302", "$.spec.models[0].kvCache.offload")]
+        ("INF229", "$.spec.models[0].kvCache.offload")]
 
 
 def test_render_is_deterministic():

@@ -44,6 +44,13 @@ def test_kind_config_has_one_worker_per_pool_node_with_labels_and_taints():
         assert patch["nodeRegistration"]["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
 
 
+def test_control_plane_runs_the_controllers_when_every_pool_is_tainted():
+    rendered = quickstart()
+    [patch] = rendered.kind_config["nodes"][0]["kubeadmConfigPatches"]
+    assert yaml.safe_load(patch) == {"kind": "InitConfiguration", "nodeRegistration": {"taints": []}}
+    assert any("control-plane node is left untainted" in n for n in rendered.notes)
+
+
 def test_fake_gpu_operator_matches_the_simulated_pool():
     [install] = [i for i in quickstart().installs if i.name == "fake-gpu-operator"]
     assert install.values["topology"]["nodePools"] == {

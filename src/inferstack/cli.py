@@ -218,6 +218,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_collect(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .bench import identity
+    from .bench.collect import collect_documents, write
+
+    if args.benchmark and not args.spec:
+        raise UsageError("--benchmark needs --spec SPEC (the spec the benchmark is defined in)")
+    if args.spec and not args.benchmark:
+        raise UsageError("--spec needs --benchmark NAME (which of the spec's benchmarks produced the files)")
+    if args.engine and not args.spec:
+        raise UsageError("--engine needs --spec SPEC")
+    from_spec = identity.from_spec(args.spec, args.benchmark, args.engine) if args.spec else None
+    from_summary = identity.from_summary(args.summary) if args.summary else None
+    outcome = collect_documents(args.paths, identity.merge(from_spec, from_summary))
+    write(outcome, Path(args.out))
+    for doc, path in zip(outcome.documents, outcome.written, strict=True):
+        run = doc["run"]
+        print(f"{path}: {run['tool']} ({run['side']}), {len(doc['stages'])} stage(s) from {len(run['sources'])} source(s)",
+              file=sys.stderr)
+    for line in outcome.skipped:
+        print(f"inferstack: skipped {line}", file=sys.stderr)
+    for line in outcome.problems:
+        print(f"inferstack: error: {line}", file=sys.stderr)
+    print(f"collected {len(outcome.documents)} run(s) -> {args.out}", file=sys.stderr)
+    return EXIT_FINDINGS if outcome.problems else EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .errors import FORMATTERS, sort_diagnostics
 
@@ -242,6 +270,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         for line in summaries:
             print(line, file=sys.stderr)
     return EXIT_FINDINGS if any(d.severity == "error" for d in diagnostics) else EXIT_OK
+
+
+def cmd_postrender(args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from .render.postrender import apply_patches, patches_for, patches_from_dicts
+
+    if bool(args.plan) == bool(args.patches_file):
+        raise UsageError("postrender needs --plan installs.yaml --install NAME, or --patches-file FILE")
+    if args.plan:
+        if not args.install:
+            raise UsageError("--plan needs --install NAME")
+        with open(args.plan, encoding="utf-8") as f:
+            patches = patches_for(yaml.safe_load(f) or {}, args.install)
+    else:
+        with open(args.patches_file, encoding="utf-8") as f:
+            patches = patches_from_dicts(json.load(f))
+    sys.stdout.write(apply_patches(sys.stdin.read(), patches))
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -322,6 +371,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", metavar="DIR", help="normalised results from inferstack bench collect")
     p.set_defaults(func=cmd_compare)
 
+    bench = sub.add_parser("bench", help="benchmark results: bench collect")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="COMMAND")
+    bench_sub.required = True
+    p = bench_sub.add_parser("collect", help="normalise benchmark tool outputs and Job logs into BenchmarkResult documents")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders of them, or captured Job logs")
+    p.add_argument("--out", required=True, metavar="DIR", help="where <run id>.json documents are written")
+    p.add_argument("--spec", metavar="SPEC", help="attribute files without a Job log to this spec's benchmark (rendered offline)")
+    p.add_argument("--benchmark", metavar="NAME", help="the spec's benchmarks[].name the files came from (with --spec)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine the stack ran with, when not spec.engine (with --spec)")
+    p.add_argument("--summary", metavar="SUMMARY", help="summary.json of the render that was deployed")
+    p.set_defaults(func=cmd_bench_collect)
+
     p = sub.add_parser("check", help="strictly validate Kubernetes YAML against built-in schemas and the pinned CRDs")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories searched for *.yaml, *.yml, *.json")
     p.add_argument("--crds", metavar="DIR", help="the pinned CRD folder (<component>/<version>/<kind>.yaml); "
@@ -334,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="evaluate only the policy rules, without the schema check (needs no CRDs)")
     _add_output(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("postrender", help="Helm post-renderer: apply an install's patches (stdin -> stdout)")
+    p.add_argument("--plan", metavar="INSTALLS_YAML", help="a rendered installs.yaml")
+    p.add_argument("--install", metavar="NAME", help="the install whose patches to apply")
+    p.add_argument("--patches-file", metavar="FILE", help="patches as JSON (what the Pulumi program writes)")
+    p.set_defaults(func=cmd_postrender)
 
     p = sub.add_parser("rules", help="list the diagnostic rules with their ids")
     p.add_argument("ids", nargs="*", metavar="RULE")

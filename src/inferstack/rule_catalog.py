@@ -55,6 +55,7 @@ _RULES = (
     Rule("INF226", "reserved-arg", "error", "runtime.args must not set what the spec controls (port, served name, parallelism, LoRA, KV transfer)."),
     Rule("INF227", "routing-mismatch", "error", "routing.strategy pd needs disaggregation, and a disaggregated model routes with pd (or auto)."),
     Rule("INF228", "runtime-source", "error", "The runtime cannot load weights from this source (SGLang reads hf:// and pvc://; vLLM also streams s3:// and gs://)."),
+    Rule("INF229", "runtime-feature", "error", "The runtime cannot do what the model asks: KV offload is vLLM's LMCache connector, one KV connector per server."),
     Rule("INF231", "provider-field", "error", "A pool field that the cluster provider does not accept (nodes on clouds, min/maxNodes or instanceType on kind)."),
     Rule("INF232", "provider-missing-field", "error", "A pool field the cluster provider requires (instanceType on cloud accelerator pools, nodes on kind)."),
     Rule("INF233", "simulated-gpus", "error", "simulated: true is only valid on kind, and simulated and real GPUs cannot be mixed in one cluster."),

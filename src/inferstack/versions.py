@@ -63,16 +63,24 @@ CHARTS = MappingProxyType(
         "metrics-server": {"repo": "https://kubernetes-sigs.github.io/metrics-server", "chart": "metrics-server", "version": "3.13.0"},
         "kthena": {"repo": "oci://ghcr.io/volcano-sh/charts", "chart": "kthena", "version": "v1.0.0"},
         "llmaz": {"repo": "oci://registry-1.docker.io/inftyai", "chart": "llmaz", "version": "0.0.10"},
-        "ome-crd": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-crd", "version": "v0.1.5"},
-        "ome-resources": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-resources", "version": "v0.1.5"},
+        # OME v0.1.5: the release workflow publishes both charts as version 0.1.5 (tag without "v") and
+        # tags the controller, model-agent and prober images v0.1.5 (imageTag, set explicitly in values);
+        # KEDA backs OME's `ome.io/autoscalerClass: keda` (ScaledObjects on Prometheus queries).
+        "ome-crd": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-crd", "version": "0.1.5"},
+        "ome-resources": {"repo": "oci://ghcr.io/moirai-internal/charts", "chart": "ome-resources", "version": "0.1.5",
+                          "imageTag": "v0.1.5"},
+        "keda": {"repo": "https://kedacore.github.io/charts", "chart": "keda", "version": "2.20.2"},
         "kserve-crd": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-crd", "version": "v0.20.0"},
         "kserve-resources": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-resources", "version": "v0.20.0"},
         "kserve-llmisvc-crd": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-llmisvc-crd", "version": "v0.20.0"},
         "kserve-llmisvc-resources": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-llmisvc-resources", "version": "v0.20.0"},
         "kserve-runtime-configs": {"repo": "oci://ghcr.io/kserve/charts", "chart": "kserve-runtime-configs", "version": "v0.20.0"},
+        # llm-d renders its router objects itself (see docs/engines/llm-d.md); these two charts are the
+        # upstream packaging of the same router release, kept as the reference for the pinned set.
         "llm-d-router-standalone": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-standalone", "version": "v0.10.0"},
         "llm-d-router-gateway": {"repo": "oci://ghcr.io/llm-d/charts", "chart": "llm-d-router-gateway", "version": "v0.10.0"},
         # KServe: the custom-metrics adapter its HPA autoscaling setup pins (kserve-deps.env at v0.20.0).
+        # llm-d uses the same pin to serve model-server metrics from Prometheus to its HPAs.
         "prometheus-adapter": {"repo": "https://prometheus-community.github.io/helm-charts", "chart": "prometheus-adapter", "version": "5.3.0"},
     }
 )
@@ -89,6 +97,8 @@ BUNDLES = MappingProxyType(
             "url": "https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml",
             "version": "v0.93.0",
         },
+        # AIBrix v0.7.0 release assets: dependency = Envoy Gateway install.yaml + its enableEnvoyPatchPolicy
+        # ConfigMap + KubeRay CRDs; core-crds = the AIBrix CRDs; core = the control plane in aibrix-system.
         "aibrix-dependency": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-dependency-v0.7.0.yaml", "version": "v0.7.0"},
         "aibrix-core-crds": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-crds-v0.7.0.yaml", "version": "v0.7.0"},
         "aibrix-core": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-v0.7.0.yaml", "version": "v0.7.0"},
@@ -108,8 +118,14 @@ BUNDLES = MappingProxyType(
                 ("networking", "networking.serving.volcano.sh", "modelroutes"),
             )
         },
+        # llm-d router v0.10.0 CRDs (group llm-d.ai: InferenceObjective, InferenceModelRewrite); identical to
+        # the pinned llm-d-router CRD set.
+        "llm-d-router-crds": {"url": "https://github.com/llm-d/llm-d-router/releases/download/v0.10.0/manifests.yaml", "version": "v0.10.0"},
     }
 )
+
+# What the AIBrix v0.7.0 bundles pin inside them (for notes and docs; the bundles above install them).
+AIBRIX_PINS = MappingProxyType({"envoyGateway": "v1.2.8", "kubeRayOperator": "v1.2.1"})
 
 # Container images. Keys are stable names used by templates and engines.
 IMAGES = MappingProxyType(
@@ -119,11 +135,21 @@ IMAGES = MappingProxyType(
         "vllm-lmcache": "lmcache/vllm-openai:v0.3.15",
         "sglang": "lmsysorg/sglang:v0.5.5.post3-cu129-amd64",
         "simulator": "ghcr.io/llm-d/llm-d-inference-sim:v0.8.2",
+        # OME: the SGLang router (sglang_router.launch_router) in front of an InferenceService's engine/decoder
+        "sglang-router": "lmsysorg/sglang-router:v0.2.4",
         # benchmark tools
         "inference-perf": "quay.io/inference-perf/inference-perf:v0.6.1",
         "vllm-bench": "vllm/vllm-openai:v0.11.0",
         "guidellm": "ghcr.io/vllm-project/guidellm:v0.7.3",
         "curl": "curlimages/curl:8.11.1",
+        # AIBrix: the runtime sidecar that downloads LoRA artifacts (s3/gcs/huggingface) for ModelAdapters
+        "aibrix-runtime": "aibrix/runtime:v0.7.0",
+        # llm-d router v0.10.0, one coherent set: the EPP, the P/D routing sidecar, and the proxy and
+        # tokenizer images the v0.10.0 router charts pair with them.
+        "llm-d-epp": "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",
+        "llm-d-disagg-sidecar": "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.10.0",
+        "llm-d-envoy": "docker.io/envoyproxy/envoy:distroless-v1.33.2",
+        "llm-d-tokenizer": "docker.io/vllm/vllm-openai-cpu:v0.19.1",
         # KServe v0.20.0: images of its LLMInferenceService presets (config/llmisvcconfig) that inferstack
         # writes explicitly: the vLLM build and the P/D routing sidecar.
         "kserve-vllm": "ghcr.io/llm-d/llm-d-cuda:v0.8.0",

@@ -20,6 +20,8 @@ def render(ctx: RenderContext) -> dict | None:
     """Add node-pool objects; return the kind config on kind."""
     stack = ctx.stack
     if stack.provider == "kind":
+        if every_worker_tainted(stack):
+            ctx.note("kind: every pool is tainted, so the control-plane node is left untainted to run the controllers")
         return kind_config(stack)
     if stack.provider == "eks":
         _eks(ctx)
@@ -69,9 +71,20 @@ def _taint_patch(pool: NodePool) -> str:
     return yaml.safe_dump({"kind": "JoinConfiguration", "nodeRegistration": {"taints": taints}}, sort_keys=False)
 
 
+# kubeadm taints the control plane unless told otherwise; kind keeps that taint once there are workers.
+UNTAINTED_CONTROL_PLANE = yaml.safe_dump({"kind": "InitConfiguration", "nodeRegistration": {"taints": []}}, sort_keys=False)
+
+
+def every_worker_tainted(stack: Stack) -> bool:
+    return all(pool.taints for pool in stack.node_pools if pool.nodes)
+
+
 def kind_config(stack: Stack) -> dict:
     image = versions.KIND["nodeImages"][stack.kubernetes_version]
-    nodes = [{"role": "control-plane", "image": image, "labels": {}, "patches": []}]
+    # When every pool is tainted (GPU pools are), controllers (cert-manager, Volcano, the engines'
+    # operators) would have no node to run on: the control-plane node takes them.
+    control_plane_patches = [UNTAINTED_CONTROL_PLANE] if every_worker_tainted(stack) else []
+    nodes = [{"role": "control-plane", "image": image, "labels": {}, "patches": control_plane_patches}]
     for pool in stack.node_pools:
         for i in range(pool.nodes or 0):
             nodes.append({

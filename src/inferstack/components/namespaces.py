@@ -22,11 +22,15 @@ def pod_security_labels(level: str) -> dict[str, str]:
 
 
 def render(ctx: RenderContext, extra_privileged: set[str] | frozenset[str] = frozenset()) -> None:
-    """One Namespace per namespace the stack uses: the model namespace and every Helm install's."""
-    wanted: dict[str, str] = {ctx.namespace: "baseline"}
+    """One Namespace per namespace the stack uses: the model namespace and every Helm install's.
+
+    Engines whose pods need host access add their namespaces to `ctx.privileged_namespaces`.
+    """
+    privileged_set = PRIVILEGED_NAMESPACES | set(extra_privileged) | ctx.privileged_namespaces
+    wanted: dict[str, str] = {ctx.namespace: "privileged" if ctx.namespace in privileged_set else "baseline"}
     for install in ctx.installs:
         if install.method == "helm" and install.namespace and install.namespace not in SYSTEM_NAMESPACES:
-            privileged = install.namespace in PRIVILEGED_NAMESPACES | set(extra_privileged)
+            privileged = install.namespace in privileged_set
             wanted.setdefault(install.namespace, "privileged" if privileged else "baseline")
     for name in sorted(wanted):
         ctx.add(render_object("common/namespace.yaml.j2", name=name, labels=pod_security_labels(wanted[name])),

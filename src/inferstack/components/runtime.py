@@ -21,7 +21,7 @@ TOKEN_ENV = "HF_TOKEN"
 SIM_TTFT = "50ms"  # simulated latencies, so benchmarks against the simulator show plausible curves
 SIM_ITL = "10ms"
 
-KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnectorV1"}
+KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnector"}
 
 # Images that run as an unprivileged user (versions.IMAGES key -> uid): the simulator declares
 # USER 65532; curl (benchmark preflight) only reads its script. vLLM and SGLang images run as root.
@@ -45,6 +45,9 @@ class ServerOptions:
     kv_role: str | None = None  # vLLM kv_role override (kv_both by default; kv_producer/kv_consumer)
     multinode: MultiNode | None = None
     load_lora_modules: bool = True  # False when the engine loads adapters itself (e.g. AIBrix ModelAdapter)
+    # Load the weights from this path instead of the spec source (engines whose agent pre-pulls the
+    # weights to the node, e.g. OME's "$(MODEL_PATH)"); no hub revision or object-store streaming then.
+    model_path: str | None = None
     extra_args: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -84,10 +87,10 @@ def kv_transfer_config(connector: str, kv_role: str = "kv_both") -> str:
 
 def _vllm_args(model: Model, opts: ServerOptions) -> list[str]:
     p = parallelism(model, opts.role)
-    args = [model_ref(model), "--port", str(opts.port), "--served-model-name", model.name]
-    if model.revision and model.source_scheme == "hf":
+    args = [opts.model_path or model_ref(model), "--port", str(opts.port), "--served-model-name", model.name]
+    if model.revision and model.source_scheme == "hf" and not opts.model_path:
         args += ["--revision", model.revision]
-    if model.source_scheme in ("s3", "gs"):
+    if model.source_scheme in ("s3", "gs") and not opts.model_path:
         args += ["--load-format", "runai_streamer"]
     if p.tensor > 1:
         args += ["--tensor-parallel-size", str(p.tensor)]
@@ -119,9 +122,9 @@ def _vllm_args(model: Model, opts: ServerOptions) -> list[str]:
 
 def _sglang_args(model: Model, opts: ServerOptions) -> list[str]:
     p = parallelism(model, opts.role)
-    args = ["--model-path", model_ref(model), "--host", "0.0.0.0", "--port", str(opts.port),
+    args = ["--model-path", opts.model_path or model_ref(model), "--host", "0.0.0.0", "--port", str(opts.port),
             "--served-model-name", model.name, "--enable-metrics"]
-    if model.revision and model.source_scheme == "hf":
+    if model.revision and model.source_scheme == "hf" and not opts.model_path:
         args += ["--revision", model.revision]
     if p.tensor > 1:
         args += ["--tp-size", str(p.tensor)]

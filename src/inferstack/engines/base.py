@@ -106,6 +106,10 @@ class Engine:
         """Engine-specific checks beyond the capability table (rule INF302)."""
         return []
 
+    def token_secret_namespaces(self, stack: Stack) -> tuple[str, ...]:
+        """Where the engine reads the models' source.tokenSecret (the model namespace unless it reads it elsewhere)."""
+        return (stack.namespace,)
+
     def spec_literal(self, text: str) -> str:
         """How a spec string is written into the engine's objects so that its controller reads it back
         unchanged (identity, unless the controller interprets strings, e.g. as templates)."""

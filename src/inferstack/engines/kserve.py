@@ -44,8 +44,6 @@ SIM_ENTRYPOINT = "/app/llm-d-inference-sim"
 ROLE_LABEL = "inferstack.dev/role"
 # the preset leaves the routing sidecar without requests; a proxy in front of one decode server needs little
 SIDECAR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
-PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc"
-ADAPTER_NAMESPACE = "monitoring"
 
 CAPABILITIES = {
     "runtime:vllm": native("LLMInferenceService main container running `vllm serve /mnt/models` in KServe's preset vLLM image"),
@@ -182,7 +180,9 @@ class KServe(Engine):
         for install in kserve_installs(ctx):
             ctx.install(install)
         if any(m.autoscaling for m in stack.models):
-            ctx.install(prometheus_adapter_install(stack))
+            from ..components import autoscaling
+
+            ctx.install(autoscaling.prometheus_adapter(list(stack.models)))
         if any(m.nodes_per_replica > 1 for m in stack.models):
             ctx.add(pipeline_worker_config(ctx), "engine", "20-platform")
         ctx.note("kserve: install kserve-runtime-configs (the LLMInferenceService presets) only after certificate "
@@ -196,7 +196,7 @@ class KServe(Engine):
         body = llm_inference_service(ctx, model)
         ctx.add(body, component, "30-models")
         if model.autoscaling:
-            ctx.render("kserve/hpa.yaml.j2", component, "30-models", **hpa_values(ctx, model))
+            render_hpa(ctx, model, component)
 
     def ingress_sources(self, ctx: RenderContext) -> list[IngressSource]:
         from ..components import gateway
@@ -259,8 +259,6 @@ def _model_constraints(stack: Stack, m: Model, doc: SourceDoc) -> list:
     if m.lora and m.runtime == "sglang":
         reject(("lora",), "KServe's spec.model.lora injects vLLM LoRA flags; SGLang LoRA is not rendered for KServe",
                "use runtime vllm for LoRA on KServe")
-    if m.kv_offload and m.runtime != "vllm":
-        reject(("kvCache", "offload"), "LMCache offload is a vLLM connector", "use runtime vllm")
     if m.routing == "kv-cache-aware" and m.runtime != "vllm":
         reject(("routing", "strategy"), "precise prefix-cache routing needs vLLM's KV events (--kv-events-config)",
                "use runtime vllm, or routing prefix-cache")
@@ -342,35 +340,6 @@ def kserve_installs(ctx: RenderContext) -> list[Install]:
                note="wait for certificate kserve/llmisvc-serving-cert Ready and deployment "
                     "kserve/llmisvc-controller-manager Available first: the presets pass its webhook"),
     ]
-
-
-ADAPTER_RULES = {
-    "kv-cache-usage": ("vllm:kv_cache_usage_perc", "vllm_kv_cache_usage_perc",
-                       "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"),
-    "queue-depth": ("vllm:num_requests_waiting", "vllm_num_requests_waiting",
-                    "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"),
-    "requests-per-second": ("vllm:request_success_total", "vllm_requests_per_second",
-                            "sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"),
-}
-
-
-def prometheus_adapter_install(stack: Stack) -> Install:
-    from ..render.result import Install
-
-    rules = []
-    for metric in sorted({m.autoscaling.metric for m in stack.models if m.autoscaling}):
-        series, exposed, query = ADAPTER_RULES[metric]
-        rules.append({
-            "seriesQuery": f'{series}{{namespace!="",pod!=""}}',
-            "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
-            "name": {"matches": f"^{series}$", "as": exposed},
-            "metricsQuery": query,
-        })
-    chart = versions.chart("prometheus-adapter")
-    return Install(name="prometheus-adapter", component="engine", method="helm", version=chart["version"],
-                   namespace=ADAPTER_NAMESPACE, repo=chart["repo"], chart=chart["chart"],
-                   values={"prometheus": {"url": PROMETHEUS_URL, "port": 9090},
-                           "rules": {"default": False, "custom": rules}})
 
 
 # --- the gateway -------------------------------------------------------------------------------
@@ -746,22 +715,16 @@ def pipeline_worker_config(ctx: RenderContext) -> dict:
 
 
 # --- autoscaling -----------------------------------------------------------------------------------------
-def hpa_values(ctx: RenderContext, m: Model) -> dict[str, Any]:
+def render_hpa(ctx: RenderContext, m: Model, component: str) -> None:
+    from ..components import autoscaling
+
     name = service_name(ctx.stack, m)
     if m.nodes_per_replica > 1:
         target = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": child(name, "-kserve-mn")}
     else:
         target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": child(name, "-kserve")}
-    _, metric, _ = ADAPTER_RULES[m.autoscaling.metric]
     # not <name>-kserve-hpa: KServe deletes that HPA when spec.scaling is unset
-    return {"name": child(name, "-autoscaler"), "namespace": ctx.namespace, "target": target,
-            "min_replicas": m.autoscaling.min_replicas, "max_replicas": m.autoscaling.max_replicas,
-            "metric": metric, "average": _quantity(m.autoscaling.target),
-            "labels": ctx.model_labels(m)}
-
-
-def _quantity(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    autoscaling.render_hpa(ctx, m, name=child(name, "-autoscaler"), target=target, component=component)
 
 
 ENGINE = KServe(

@@ -267,11 +267,6 @@ class Kthena(Engine):
                                         f"Kthena v1.0.0 routes LoRA adapters but does not load them; {m.runtime} "
                                         f"loads adapters at start-up from Hugging Face ids only, not {a.uri.split('://')[0]}://",
                                         "publish the adapter on Hugging Face (hf://), or use an engine with an adapter loader"))
-        if m.kv_offload and m.runtime == "sglang":
-            out.append(doc.diag(base + ("kvCache", "offload"), "INF302",
-                                "inferstack renders KV offload as vLLM's LMCache connector; the SGLang runtime has no "
-                                "equivalent, so Kthena would serve this model without offload",
-                                "use runtime vllm for KV offload"))
         d = m.disaggregation
         if d and m.runtime == "sglang" and d.kv_connector not in SGLANG_TRANSFER_BACKENDS:
             out.append(doc.diag(base + ("disaggregation", "kvConnector"), "INF302",

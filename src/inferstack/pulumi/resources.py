@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import shlex
+import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes import _utilities as k8s_utilities
 
+from ..render.postrender import patches_json
 from ..render.result import Install, Obj
 from .plan import group_of
 
@@ -58,6 +63,29 @@ def oci_reference(install: Install) -> str:
     return f"{install.repo.rstrip('/')}/{install.chart}"
 
 
+# Helm runs post-renderers as a plain executable (no arguments), relative to the project directory.
+POSTRENDER_DIR = Path(".inferstack") / "postrender"
+
+
+def postrender_executable(install: Install, project_dir: Path | None = None) -> str | None:
+    """For an install with patches: write `<project>/.inferstack/postrender/<install>-<hash>` (a script
+    running `inferstack postrender` on the install's patches) and return its project-relative path.
+    The hash is in the name, so a change of patches changes the release's input."""
+    if not install.patches:
+        return None
+    body = patches_json(list(install.patches))
+    name = f"{install.name}-{hashlib.sha256(body.encode()).hexdigest()[:12]}"
+    directory = (project_dir or Path.cwd()) / POSTRENDER_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    patches_file = directory / f"{name}.json"
+    patches_file.write_text(body + "\n", encoding="utf-8")
+    script = directory / name
+    script.write_text("#!/bin/sh\n" f"exec {shlex.quote(sys.executable)} -m inferstack.cli postrender "
+                      f"--patches-file {shlex.quote(str(patches_file))}\n", encoding="utf-8")
+    script.chmod(0o755)
+    return f"./{POSTRENDER_DIR / name}"
+
+
 def helm_release(install: Install, opts: pulumi.ResourceOptions) -> k8s.helm.v3.Release:
     """A pinned Helm release named exactly like the install (charts derive object names from it)."""
     if install.repo and install.repo.startswith("oci://"):
@@ -75,6 +103,7 @@ def helm_release(install: Install, opts: pulumi.ResourceOptions) -> k8s.helm.v3.
             create_namespace=False,  # inferstack renders every install's Namespace (Pod Security labels)
             values=copy.deepcopy(install.values),
             timeout=HELM_TIMEOUT_SECONDS,
+            postrender=postrender_executable(install),
         ),
         opts=opts,
     )

@@ -80,6 +80,8 @@ class RenderContext:
     endpoints: list[Endpoint] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     gateway_ref: Any = None  # components.gateway.GatewayRef of the generic gateway, when one is rendered
+    # Namespaces whose pods need host access (e.g. hostPath volumes): Pod Security level "privileged".
+    privileged_namespaces: set[str] = field(default_factory=set)
 
     # --- identity -----------------------------------------------------------------
     @property

@@ -57,6 +57,20 @@ def gpu_totals(rendered: Rendered) -> dict[str, Any]:
     }
 
 
+def token_secrets(stack, engine) -> set[tuple[str, str, str]]:
+    """(name, key, namespace) of every token Secret: where the engine reads it, and the model namespace
+    when benchmark Jobs (which fetch the tokenizer) run against the model."""
+    out = set()
+    for m in stack.models:
+        if not m.token_secret:
+            continue
+        namespaces = set(engine.token_secret_namespaces(stack))
+        if any(b.base_model == m.name for b in stack.benchmarks):
+            namespaces.add(stack.namespace)
+        out.update((m.token_secret.name, m.token_secret.key, ns) for ns in namespaces)
+    return out
+
+
 def summarize(rendered: Rendered, engine) -> dict[str, Any]:
     stack = rendered.stack
     features = []
@@ -66,9 +80,9 @@ def summarize(rendered: Rendered, engine) -> dict[str, Any]:
                          "support": support.level, "how": support.how})
     by_phase = Counter(o.phase for o in rendered.objects)
     by_kind = Counter(f"{o.api_version}/{o.kind}" for o in rendered.objects)
-    secrets = sorted({(m.token_secret.name, m.token_secret.key) for m in stack.models if m.token_secret})
+    secrets = sorted(token_secrets(stack, engine))
     if stack.gateway_tls_secret:
-        secrets.append((stack.gateway_tls_secret, "tls.crt/tls.key"))
+        secrets.append((stack.gateway_tls_secret, "tls.crt/tls.key", stack.namespace))
     return {
         "apiVersion": "inferstack.dev/v1alpha1",
         "kind": "RenderSummary",
@@ -96,7 +110,7 @@ def summarize(rendered: Rendered, engine) -> dict[str, Any]:
         "features": features,
         "objects": {"total": len(rendered.objects), "byPhase": dict(sorted(by_phase.items())),
                     "byKind": dict(sorted(by_kind.items()))},
-        "secretsRequired": [{"name": n, "key": k, "namespace": stack.namespace} for n, k in secrets],
+        "secretsRequired": [{"name": n, "key": k, "namespace": ns} for n, k, ns in secrets],
         "retainedVolumes": sorted(o.name for o in rendered.objects if o.retain),
         "notes": list(rendered.notes),
     }

@@ -340,6 +340,21 @@ def runtime_source(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
                            "use runtime vllm, which streams object storage, or copy the weights to a PVC")
 
 
+@check
+def runtime_features(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
+    for m in stack.models:
+        if not m.kv_offload:
+            continue
+        path = P + ("models", m.index, "kvCache", "offload")
+        if m.runtime != "vllm":
+            yield doc.diag(path, "INF229", f"KV offload is vLLM's LMCache connector; runtime {m.runtime} has none",
+                           "use runtime vllm, or remove kvCache.offload")
+        elif m.disaggregation and m.disaggregation.kv_connector != "lmcache":
+            yield doc.diag(path, "INF229",
+                           f"a vLLM server takes one KV connector: prefill/decode already uses {m.disaggregation.kv_connector}",
+                           "use kvConnector lmcache (it transfers and offloads), or remove kvCache.offload")
+
+
 RESERVED_ARGS = {
     "--port": "the engine's port is fixed by inferstack",
     "--host": "the engine listens on all interfaces",

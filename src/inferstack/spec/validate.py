@@ -10,6 +10,9 @@ from ..errors import ERROR, Diagnostic, UsageError, sort_diagnostics
 from .loader import SourceDoc, load_document
 from .model import API_VERSION, KIND, Stack, build_stack
 
+# Rules whose failure makes the engine checks meaningless (they assume references and arithmetic hold).
+PREREQUISITES = {"INF211", "INF212", "INF213", "INF214", "INF221", "INF222", "INF223", "INF224", "INF225"}
+
 
 @dataclass
 class Result:
@@ -54,7 +57,7 @@ def validate_document(doc: SourceDoc, engine: str | None = None) -> Result:
     from .semantic import run_semantic_checks
 
     diags += run_semantic_checks(doc, stack)
-    if not any(d.severity == ERROR and d.rule.startswith(("INF21", "INF22")) for d in diags):
+    if not any(d.severity == ERROR and d.rule in PREREQUISITES for d in diags):
         # capability checks assume references and arithmetic hold
         diags += capability_diagnostics(doc, stack)
     ok = not any(d.severity == ERROR for d in diags)
