@@ -417,7 +417,7 @@ def test_the_showcase_renders_lora_and_kv_cache_autoscaling():
     assert {a["metadata"]["name"] for a in objects(rendered, "ModelAdapter")} == {"sql-lora", "chat-lora"}
     [source] = one(rendered, "PodAutoscaler")["spec"]["metricsSources"]
     assert source["targetMetric"] == "kv_cache_usage_perc"
-    assert {e.model for e in rendered.endpoints} == {"llama-8b", "sql-lora", "chat-lora"}
+    assert {e.model for e in rendered.endpoints} == {"llama2-7b", "sql-lora", "chat-lora"}
 
 
 def test_the_quickstart_renders_with_the_simulator():
