@@ -75,7 +75,7 @@ def test_a_prefixed_job_log_yields_one_run_with_the_stack_identity():
     assert (run["tool"], run["benchmark"], run["model"], run["side"]) == ("inference-perf", "smoke", "qwen-small", "client")
     assert run["toolVersion"] == "v0.6.1"  # the pinned image's tag: inference-perf's reports carry no version
     assert {k: v for k, v in stack.items() if k != "versions"} == {
-        "name": "quickstart", "engine": "kthena", "engineVersion": "v1.0.0", "specHash": "369e89feef5eb7c3",
+        "name": "quickstart", "engine": "kthena", "engineVersion": "v1.0.0", "specHash": "5cc1580ff7eee7c3",
         "gpuType": "H100-80GB", "gpuCount": 2, "gpuHourlyCostUSD": 2.5}
     assert stack["versions"]["kthena"] == "v1.0.0" and stack["versions"]["volcano"] == "1.15.1"
     assert doc["slo"] == {"ttftP95Ms": 1000, "tpotP95Ms": 100, "maxErrorRate": 0.01}

@@ -91,6 +91,14 @@ def cmd_render(args: argparse.Namespace) -> int:
             return EXIT_FINDINGS
         else:
             _print_diagnostics(sort_diagnostics(findings))
+    if not args.no_policies:
+        from .render.verify import policy_findings
+
+        findings = [d for r in results for d in policy_findings(r, prefix=str(targets[r.engine]))]
+        if findings:
+            _print_diagnostics(sort_diagnostics(findings))
+            print("inferstack: error: the rendered objects break mandatory policies; nothing was written", file=sys.stderr)
+            return EXIT_FINDINGS
     for rendered in results:
         write(rendered, targets[rendered.engine])
         print(f"{rendered.engine}: {len(rendered.objects)} objects, {len(rendered.installs)} installs -> "
@@ -239,15 +247,29 @@ def cmd_bench_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check.checker import Checker
-    from .errors import FORMATTERS
+    from .errors import FORMATTERS, sort_diagnostics
 
-    report = Checker(args.kubernetes_version, args.crds).check_paths(args.paths)
-    sys.stdout.write(FORMATTERS[args.output](report.diagnostics))
+    diagnostics, summaries = [], []
+    if not args.policies_only:
+        from .check.checker import Checker
+
+        report = Checker(args.kubernetes_version, args.crds).check_paths(args.paths)
+        diagnostics += report.diagnostics
+        summaries.append(report.summary())
+    if args.policies or args.policies_only:
+        from .policy import check_paths as policy_check
+
+        policies = policy_check(args.paths)
+        # unreadable files are the schema check's to report, unless it did not run
+        diagnostics += [d for d in policies.diagnostics if args.policies_only or d.rule.startswith("POL")]
+        summaries.append(policies.summary())
+    diagnostics = sort_diagnostics(diagnostics)
+    sys.stdout.write(FORMATTERS[args.output](diagnostics))
     sys.stdout.flush()
     if args.output == "text":
-        print(report.summary(), file=sys.stderr)
-    return EXIT_FINDINGS if report.errors else EXIT_OK
+        for line in summaries:
+            print(line, file=sys.stderr)
+    return EXIT_FINDINGS if any(d.severity == "error" for d in diagnostics) else EXIT_OK
 
 
 def cmd_postrender(args: argparse.Namespace) -> int:
@@ -322,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crds", metavar="DIR", help="pinned CRD folder for the check of the output "
                    "(default: $INFERSTACK_CRD_DIR, else the user cache's crds/)")
     p.add_argument("--no-check", action="store_true", help="write without checking the objects against schemas and CRDs")
+    p.add_argument("--no-policies", action="store_true", help="write without evaluating the mandatory policies (POL...)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("preview", help="the Pulumi program's resource tree, offline (mock runtime: no cluster, no CLI)")
@@ -366,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "default: $INFERSTACK_CRD_DIR, else the user cache's crds/")
     p.add_argument("--kubernetes-version", metavar="V", help="Kubernetes minor whose built-in schemas to use "
                    f"({', '.join(KUBERNETES_SUPPORTED)}; default: {KUBERNETES_DEFAULT})")
+    p.add_argument("--policies", action="store_true",
+                   help="also evaluate the policy rules (POL...): mandatory ones are errors, advisory ones warnings")
+    p.add_argument("--policies-only", action="store_true",
+                   help="evaluate only the policy rules, without the schema check (needs no CRDs)")
     _add_output(p)
     p.set_defaults(func=cmd_check)
 

@@ -23,6 +23,7 @@ from ..paths import data_dir
 from ..render.context import RenderContext, pool_tolerations
 from ..render.result import Endpoint
 from ..spec.model import Benchmark, Model
+from . import runtime
 
 PHASE = "50-benchmarks"
 PREFLIGHT_TIMEOUT_SECONDS = 1800  # weights can take a while to load before /v1/models answers
@@ -175,7 +176,9 @@ def render(ctx: RenderContext) -> None:
             preflight_command=["/bin/sh", "/config/preflight.sh", *headers],
             preflight_env=[{"name": "BASE_URL", "value": endpoint.base_url}, {"name": "MODEL", "value": bench.model},
                            {"name": "PREFLIGHT_TIMEOUT_SECONDS", "value": str(PREFLIGHT_TIMEOUT_SECONDS)}],
+            preflight_security_context=runtime.security_context(versions.image("curl")),
             image=image,
+            security_context=runtime.security_context(image),
             command=["/bin/sh", "/config/run.sh"],
             env=env,
             resources=TOOL_RESOURCES,

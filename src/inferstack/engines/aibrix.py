@@ -18,7 +18,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
-from .base import Engine, GeneratedName, generic, native, no
+from .base import Engine, GeneratedName, IngressSource, generic, native, no
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -449,6 +449,8 @@ def rank0_probe(probe: dict, port: int) -> dict:
 
 def runtime_sidecar(model: Model) -> dict:
     """The aibrix-runtime container: the controller detects it by name and delegates adapter downloads to it."""
+    from ..components import runtime
+
     env: list[dict] = [{"name": "INFERENCE_ENGINE", "value": "vllm"},
                        {"name": "INFERENCE_ENGINE_ENDPOINT", "value": f"http://localhost:{MODEL_PORT}"}]
     if model.token_secret:
@@ -465,6 +467,7 @@ def runtime_sidecar(model: Model) -> dict:
         "readinessProbe": {"httpGet": {"path": "/ready", "port": SIDECAR_PORT}, "periodSeconds": 10},
         "livenessProbe": {"httpGet": {"path": "/healthz", "port": SIDECAR_PORT}, "periodSeconds": 10},
         "volumeMounts": [{"name": ADAPTER_VOLUME, "mountPath": ADAPTER_MOUNT}],
+        "securityContext": runtime.security_context(versions.image("aibrix-runtime")),
     }
 
 
@@ -537,6 +540,14 @@ class AIBrix(Engine):
 
     def metrics_targets(self, ctx: RenderContext) -> list:
         return metrics_targets(ctx)
+
+    def ingress_sources(self, ctx: RenderContext) -> list[IngressSource]:
+        from ..components.gateway import ENVOY_GATEWAY_NAMESPACE
+
+        # the Envoy proxies of the AIBrix Gateway; the gateway plugins read model-server metrics, the
+        # controllers load LoRA adapters into the servers and the PodAutoscaler scrapes them
+        return [IngressSource(ENVOY_GATEWAY_NAMESPACE, f"{GATEWAY_NAME} proxies"),
+                IngressSource(SYSTEM_NAMESPACE, "AIBrix gateway plugins and controllers")]
 
 
 ENGINE = AIBrix(

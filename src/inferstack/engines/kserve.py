@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
-from .base import Engine, GeneratedName, generic, model_object_name, native, no
+from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
     from ..render.context import RenderContext
@@ -42,6 +42,8 @@ LWS_LEADER = "$(LWS_LEADER_ADDRESS)"
 LWS_RANK = "$(LWS_WORKER_INDEX)"
 SIM_ENTRYPOINT = "/app/llm-d-inference-sim"
 ROLE_LABEL = "inferstack.dev/role"
+# the preset leaves the routing sidecar without requests; a proxy in front of one decode server needs little
+SIDECAR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 
 CAPABILITIES = {
     "runtime:vllm": native("LLMInferenceService main container running `vllm serve /mnt/models` in KServe's preset vLLM image"),
@@ -195,6 +197,13 @@ class KServe(Engine):
         ctx.add(body, component, "30-models")
         if model.autoscaling:
             render_hpa(ctx, model, component)
+
+    def ingress_sources(self, ctx: RenderContext) -> list[IngressSource]:
+        from ..components import gateway
+
+        if ctx.gateway == "engine-native":  # kserve-ingress-gateway runs on Envoy Gateway, proxies in its namespace
+            return [IngressSource(gateway.ENVOY_GATEWAY_NAMESPACE, f"{INGRESS_GATEWAY} proxies")]
+        return []
 
     def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
         from ..render.result import Endpoint
@@ -485,11 +494,16 @@ def init_containers(ctx: RenderContext, m: Model, role: str | None) -> list[dict
 def routing_sidecar(ctx: RenderContext, m: Model) -> dict[str, Any]:
     """The preset's sidecar watches inference.networking.x-k8s.io InferencePools; with the GIE v1 CRDs
     installed (and not the chart's alpha ones) it must watch the v1 group instead."""
+    from ..components import runtime
+
     pool = f"{ctx.namespace}/{child(service_name(ctx.stack, m), '-inference-pool')}"
     return {"name": ROUTING_SIDECAR, "image": versions.image("kserve-pd-sidecar"), "command": [
         "/app/pd-sidecar", f"--port={PORT}", f"--vllm-port={DECODE_ENGINE_PORT}", "--kv-connector=nixlv2",
         "--enable-ssrf-protection=true", "--pool-group=inference.networking.k8s.io", f"--inference-pool={pool}",
-        "--secure-proxy=false"]}
+        "--secure-proxy=false"],
+        "resources": SIDECAR_RESOURCES,
+        # the preset runs it non-root too
+        "securityContext": {**runtime.security_context(versions.image("kserve-pd-sidecar")), "runAsNonRoot": True}}
 
 
 def main_image(m: Model) -> str:
@@ -524,11 +538,23 @@ def main_container(ctx: RenderContext, m: Model, role: str | None, placement, *,
     if not worker:
         c["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
     c["resources"] = placement.resources(m.cpu, m.memory)
-    if runs_as_root(m):
-        c["securityContext"] = {"runAsNonRoot": False}
-    if not worker and m.runtime != "simulator":  # headless worker ranks serve no HTTP
-        c["startupProbe"] = runtime.startup_probe(m, port)  # weights can take far longer than the preset's 10 minutes
+    c["securityContext"] = main_security_context(m)
+    if not worker:  # headless worker ranks serve no HTTP
+        # the presets probe too; the service states its own so that its pods never depend on a preset's port
+        c["readinessProbe"] = runtime.readiness_probe(m, port)
+        if m.runtime != "simulator":
+            c["startupProbe"] = runtime.startup_probe(m, port)  # weights can take far longer than the preset's 10 minutes
     return c
+
+
+def main_security_context(m: Model) -> dict[str, Any]:
+    """Hardened like the presets (which KServe merges underneath); the presets' runAsNonRoot: true is
+    overridden for images that run as root."""
+    from ..components import runtime
+
+    sc = runtime.security_context(main_image(m))
+    sc["runAsNonRoot"] = not runs_as_root(m)
+    return sc
 
 
 def command_and_args(ctx: RenderContext, m: Model, role: str | None, *, worker: bool) -> tuple[list[str], list[str]]:
@@ -667,7 +693,8 @@ def pipeline_worker_config(ctx: RenderContext) -> dict:
     shared = {
         "imagePullPolicy": "IfNotPresent",
         "env": [{"name": "HOME", "value": "/home"}, {"name": "HF_HUB_CACHE", "value": "/models"}],
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}, "runAsNonRoot": True},
         "volumeMounts": [{"name": "home", "mountPath": "/home"}, {"name": "tmp", "mountPath": "/tmp"},
                          {"name": "dshm", "mountPath": "/dev/shm"}, {"name": "model-cache", "mountPath": "/models"}],
     }

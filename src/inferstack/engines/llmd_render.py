@@ -149,9 +149,8 @@ def _server_container(model: Model, placement: Placement, opts: runtime.ServerOp
 def _pod_template(ctx: RenderContext, model: Model, placement: Placement, labels: dict[str, str],
                   containers: list[dict], init_containers: list[dict] | None = None,
                   service_account: str | None = None) -> dict[str, Any]:
-    spec = runtime.pod_spec(model, placement, containers, ctx.stack.name, init_containers=init_containers)
-    if service_account:
-        spec = {"serviceAccountName": service_account, **spec}
+    spec = runtime.pod_spec(model, placement, containers, ctx.stack.name, init_containers=init_containers,
+                            service_account=service_account)
     meta: dict[str, Any] = {"labels": labels}
     if placement.annotations:
         meta["annotations"] = dict(placement.annotations)
@@ -234,6 +233,7 @@ def routing_sidecar(ctx: RenderContext, model: Model, n: Names) -> dict[str, Any
         "ports": [{"name": "pd-proxy", "containerPort": port, "protocol": "TCP"}],
         "readinessProbe": {"httpGet": {"path": "/health", "port": port}, "periodSeconds": 5, "failureThreshold": 3},
         "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+        "securityContext": runtime.security_context(versions.image("llm-d-disagg-sidecar")),
     }
 
 
@@ -270,6 +270,7 @@ def _epp_container(ctx: RenderContext, model: Model, n: Names) -> dict[str, Any]
         "readinessProbe": {**health, "periodSeconds": 2},
         "resources": resources,
         "volumeMounts": [{"name": "epp-config", "mountPath": router.EPP_CONFIG_DIR, "readOnly": True}],
+        "securityContext": runtime.security_context(versions.image("llm-d-epp")),
     }
 
 
@@ -287,6 +288,7 @@ def _proxy_container(model: Model, n: Names) -> dict[str, Any]:
         "readinessProbe": {"tcpSocket": {"port": router.PROXY_PORT}, "periodSeconds": 5},
         "resources": resources,
         "volumeMounts": [{"name": "proxy-config", "mountPath": "/etc/envoy", "readOnly": True}],
+        "securityContext": runtime.security_context(versions.image("llm-d-envoy")),  # listens above 1024
     }
 
 
@@ -309,6 +311,7 @@ def _tokenizer_container(model: Model) -> dict[str, Any]:
                            "failureThreshold": 60}
     c["resources"] = {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}}
     c["volumeMounts"] = [{"name": "tokenizer-cache", "mountPath": "/tokenizer-cache"}]
+    c["securityContext"] = runtime.security_context(c["image"])
     return c
 
 
