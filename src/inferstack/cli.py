@@ -192,7 +192,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .engines import ENGINE_NAMES
     from .report import build as report
     from .report.compare import build, load_results
-    from .spec.validate import read_spec
+    from .spec.validate import read_spec, validate_text
 
     engines = list(ENGINE_NAMES) if args.engines == "all" else [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in engines if e not in ENGINE_NAMES]
@@ -206,8 +206,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if tty:
             print(f"\r[{bar}] {i}/{len(engines)} rendering {engine:<8}", end="", file=sys.stderr, flush=True)
 
+    raw = read_spec(args.spec)
+    own = validate_text(raw, args.spec)
+    if not own.ok:
+        _print_diagnostics(own.diagnostics)
+        return EXIT_FINDINGS
     results = load_results(Path(args.results)) if args.results else {}
-    comparison = build(read_spec(args.spec), args.spec, engines, progress)
+    comparison = build(raw, args.spec, engines, progress)
     if tty:
         print(file=sys.stderr)
     comparison.results = results
