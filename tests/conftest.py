@@ -54,6 +54,24 @@ def crds() -> Path:
     return found
 
 
+def bench_samples_dir() -> Path | None:
+    """The shared benchmark-tool output samples: INFERSTACK_BENCH_SAMPLES, else ../shared/samples/bench."""
+    env = os.environ.get("INFERSTACK_BENCH_SAMPLES")
+    candidate = Path(env) if env else ROOT.parent / "shared" / "samples" / "bench"
+    return candidate if candidate.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def bench_samples() -> Path:
+    found = bench_samples_dir()
+    if found is None:
+        msg = "benchmark samples not found: set INFERSTACK_BENCH_SAMPLES or place them at ../shared/samples/bench"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return found
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-goldens", action="store_true", default=False,
                      help="rewrite tests/golden from the current render output instead of comparing")

@@ -1,6 +1,8 @@
-"""Benchmark Jobs: preflight, tool configuration, verdict on real tool output files."""
+"""Benchmark Jobs: preflight, tool configuration, run identity, verdict on real tool output files,
+and (per engine, as engines land) the Job targeting the engine's endpoint."""
 
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -11,28 +13,36 @@ import threading
 import pytest
 import yaml
 
+from inferstack.bench.collect import collect_documents
+from inferstack.bench.sources import read_log
+from inferstack.cli import main
 from inferstack.components import benchmarks
-from inferstack.engines import get_engine
+from inferstack.engines import ENGINE_NAMES, get_engine
+from inferstack.engines.base import EngineNotImplemented
 from inferstack.render.context import RenderContext
-from inferstack.render.result import Endpoint
+from inferstack.render.pipeline import render_stack
+from inferstack.render.result import Endpoint, Install
+from inferstack.render.summary import spec_hash
 from inferstack.spec.validate import validate_text
 
-from .conftest import ROOT
+from .conftest import EXAMPLES, ROOT
 
 SCRIPTS = ROOT / "templates" / "benchmarks"
-SAMPLES = ROOT.parent / "shared" / "samples" / "bench"
 QUICKSTART = (ROOT / "examples" / "quickstart-kind.yaml").read_text()
+LOG = ROOT / "tests" / "fixtures" / "bench" / "llm-d-smoke.log"
 
 
-def rendered_jobs(spec_text=QUICKSTART, headers=None, tool=None, dataset=None):
+def rendered_jobs(spec_text=QUICKSTART, headers=None, tool=None, dataset=None, cost=None, installs=()):
     doc = yaml.safe_load(spec_text)
     if tool:
         doc["spec"]["benchmarks"][0]["tool"] = tool
     if dataset:
         doc["spec"]["benchmarks"][0]["workload"]["dataset"] = dataset
+    if cost is not None:
+        doc["spec"]["benchmarks"][0]["gpuHourlyCostUSD"] = cost
     result = validate_text(yaml.safe_dump(doc), "q.yaml")
     assert result.ok, result.diagnostics
-    ctx = RenderContext(stack=result.stack, engine=get_engine(result.stack.engine))
+    ctx = RenderContext(stack=result.stack, engine=get_engine(result.stack.engine), installs=list(installs))
     ctx.endpoints.append(Endpoint("qwen-small", "http://router.ns.svc.cluster.local:80", headers or {}))
     benchmarks.render(ctx)
     return {o.kind: o.body for o in ctx.objects}
@@ -71,25 +81,73 @@ def test_vllm_bench_runs_one_stage_per_rate():
     assert script.splitlines()[-2].startswith("python3 /config/verdict.py vllm-bench /results 0.01")
 
 
+def test_run_json_carries_the_stack_identity():
+    installs = [Install("volcano", "scheduling", "helm", "1.15.1"), Install("kthena", "engine", "helm", "v1.0.0")]
+    objs = rendered_jobs(cost=2.5, installs=installs)
+    run = json.loads(objs["ConfigMap"]["data"]["run.json"])
+    doc = yaml.safe_load(QUICKSTART)
+    doc["spec"]["benchmarks"][0]["gpuHourlyCostUSD"] = 2.5
+    stack = validate_text(yaml.safe_dump(doc), "q.yaml").stack
+    assert run["stack"] == {"name": "quickstart", "engine": "kthena", "engineVersion": get_engine("kthena").version,
+                            "specHash": spec_hash(stack.document), "versions": {"volcano": "1.15.1", "kthena": "v1.0.0"},
+                            "gpuType": "H100-80GB", "gpuCount": 2, "gpuHourlyCostUSD": 2.5}
+    assert run["benchmark"] == {"name": "smoke", "model": "qwen-small", "servedBy": "qwen-small", "tool": "inference-perf",
+                                "image": objs["Job"]["spec"]["template"]["spec"]["containers"][0]["image"]}
+    assert run["slo"] == {"ttftP95Ms": 1000, "tpotP95Ms": 100, "maxErrorRate": 0.01}
+    script = objs["ConfigMap"]["data"]["run.sh"]
+    assert "python3 /config/verdict.py inference-perf /results 0.01 /config/run.json" in script
+
+
 def test_tools_without_header_support_refuse_endpoints_that_need_headers():
     with pytest.raises(benchmarks.BenchmarkNotExpressible, match="routing-strategy"):
         rendered_jobs(tool="guidellm", headers={"routing-strategy": "pd"})
 
 
-def run_verdict(tool, files, max_rate="0.01", tmp_path=None):
+def run_verdict(tool, files, max_rate="0.01", tmp_path=None, run_json=None):
     results = tmp_path / "results"
     results.mkdir()
     for f in files:
         shutil.copy(f, results / f.name)
-    return subprocess.run([sys.executable, str(SCRIPTS / "verdict.py"), tool, str(results), max_rate],
+    extra = [str(run_json)] if run_json else []
+    return subprocess.run([sys.executable, str(SCRIPTS / "verdict.py"), tool, str(results), max_rate, *extra],
                           capture_output=True, text=True)
 
 
 @pytest.fixture
-def samples():
-    if not SAMPLES.is_dir():
-        pytest.skip("benchmark samples not found at ../shared/samples/bench")
-    return SAMPLES
+def samples(bench_samples):
+    return bench_samples
+
+
+def test_verdict_log_round_trips_through_collect(tmp_path):
+    """What the Job prints is what collect reads: the ConfigMap's run.json and the tool's files."""
+    objs = rendered_jobs(cost=2.5)
+    run_json = tmp_path / "run.json"
+    run_json.write_text(objs["ConfigMap"]["data"]["run.json"])
+    tool_output = tmp_path / "tool"
+    tool_output.mkdir()
+    files = []
+    for src in read_log(str(LOG), LOG.read_text()).sources:  # stage and summary reports of a real-format run
+        files.append(tool_output / src.basename)
+        files[-1].write_text(src.text)
+    r = run_verdict("inference-perf", files, tmp_path=tmp_path, run_json=run_json)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "=== inferstack-run ==="
+    log = tmp_path / "job.log"
+    log.write_text("preflight: http://router.ns.svc.cluster.local:80/v1/models lists qwen-small\n" + r.stdout)
+    outcome = collect_documents([str(log)])
+    assert not outcome.problems
+    [doc] = outcome.documents
+    assert doc["stack"] == json.loads(run_json.read_text())["stack"]
+    assert doc["run"]["benchmark"] == "smoke" and [s["load"]["requestedRate"] for s in doc["stages"]] == [1.0, 2.0, 4.0]
+    assert all(s["costPerMillionOutputTokensUSD"] is not None for s in doc["stages"])
+
+
+def test_verdict_without_run_identity_still_prints_results(tmp_path):
+    files = [tmp_path / "summary_lifecycle_metrics.json"]
+    files[0].write_text(read_log(str(LOG), LOG.read_text()).sources[-1].text)
+    r = run_verdict("inference-perf", files, tmp_path=tmp_path, run_json=tmp_path / "missing.json")
+    assert r.returncode == 0 and "=== inferstack-run ===" not in r.stdout
+    assert "no run identity at" in r.stderr and "=== inferstack-result summary_lifecycle_metrics.json ===" in r.stdout
 
 
 def test_verdict_passes_a_clean_inference_perf_run_and_prints_result_blocks(samples, tmp_path):
@@ -163,3 +221,76 @@ def test_preflight_fails_when_the_model_is_missing(models_server):
     r = preflight(models_server, "qwen-small")
     assert r.returncode == 1
     assert "does not list qwen-small" in r.stderr
+
+
+# --- per engine: the Job targets the engine's endpoint -------------------------------------------
+
+BENCH_EXAMPLES = [p for p in EXAMPLES if "benchmarks:" in p.read_text()]
+
+
+def _render(example, engine):
+    result = validate_text(example.read_bytes(), str(example), engine=engine)
+    if not result.ok:
+        pytest.skip(f"{example.name} uses features {engine} cannot express")
+    try:
+        return result.stack, render_stack(result.stack)
+    except EngineNotImplemented as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.mark.parametrize("example", BENCH_EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_job_targets_the_engines_endpoint_with_served_name_and_headers(engine, example):
+    try:
+        stack, rendered = _render(example, engine)
+    except benchmarks.BenchmarkNotExpressible as exc:
+        assert "cannot send the request header(s)" in str(exc) and "use tool inference-perf" in str(exc)
+        return
+    endpoints = {e.model: e for e in rendered.endpoints}
+    objects = {(o.kind, o.name): o.body for o in rendered.objects if o.phase == benchmarks.PHASE}
+    for bench in stack.benchmarks:
+        endpoint = endpoints[bench.model]  # the engine records an endpoint for every served name
+        name = f"{stack.name}-bench-{bench.name}"
+        job, data = objects[("Job", name)], objects[("ConfigMap", name)]["data"]
+        [pre] = job["spec"]["template"]["spec"]["initContainers"]
+        env = {e["name"]: e["value"] for e in pre["env"]}
+        assert (env["BASE_URL"], env["MODEL"]) == (endpoint.base_url, bench.model)
+        headers = [a for k, v in sorted(endpoint.headers.items()) for a in ("-H", f"{k}: {v}")]
+        assert pre["command"] == ["/bin/sh", "/config/preflight.sh", *headers]
+        if bench.tool == "inference-perf":
+            config = yaml.safe_load(data["config.yml"])
+            assert (config["server"]["base_url"], config["server"]["model_name"]) == (endpoint.base_url, bench.model)
+            assert config["api"].get("headers", {}) == endpoint.headers
+        elif bench.tool == "vllm-bench":
+            assert f"--base-url {endpoint.base_url} " in data["run.sh"] and f"--model {bench.model} " in data["run.sh"]
+        else:
+            assert f"target={endpoint.base_url},model={bench.model}" in data["run.sh"]
+        run = json.loads(data["run.json"])
+        assert run["stack"]["engine"] == engine and run["stack"]["specHash"] == rendered.summary["specHash"]
+        assert run["stack"]["versions"] == rendered.summary["versions"]["installs"]
+        assert run["benchmark"]["model"] == bench.model
+
+
+def _checker_available() -> bool:
+    return importlib.util.find_spec("inferstack.check") is not None
+
+
+@pytest.fixture
+def checker():
+    if not _checker_available():
+        pytest.skip("the checker (inferstack check, src/inferstack/check) is not on this branch yet")
+
+
+def test_rendered_benchmark_objects_pass_the_checker(checker, crds, tmp_path):
+    for tool in ("inference-perf", "vllm-bench", "guidellm"):
+        path = tmp_path / f"{tool}.yaml"
+        path.write_text(yaml.safe_dump_all(list(rendered_jobs(tool=tool).values()), sort_keys=False))
+        assert main(["check", str(path), "--crds", str(crds)]) == 0, tool
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_each_engines_benchmark_jobs_pass_the_checker(engine, checker, crds, tmp_path):
+    stack, rendered = _render(ROOT / "examples" / "quickstart-kind.yaml", engine)
+    path = tmp_path / "50-benchmarks.yaml"
+    path.write_text(yaml.safe_dump_all([o.body for o in rendered.objects if o.phase == benchmarks.PHASE], sort_keys=False))
+    assert main(["check", str(path), "--crds", str(crds)]) == 0

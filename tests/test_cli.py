@@ -84,7 +84,11 @@ def test_schema_command_prints_the_schema(capsys):
     assert json.loads(capsys.readouterr().out)["$id"].endswith("inferencestack.v1alpha1.schema.json")
 
 
-@pytest.mark.parametrize("command", [["validate", str(EXAMPLES[0])], ["rules"]])
+POLICY_FIXTURES = ROOT / "tests" / "policy" / "fixtures"
+
+
+@pytest.mark.parametrize("command", [["validate", str(EXAMPLES[0])], ["rules"],
+                                     ["check", "--policies-only", str(POLICY_FIXTURES)]])
 def test_offline_commands_do_not_import_pulumi(command):
     code = (f"import sys; from inferstack.cli import main; main({command!r}); "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_kubernetes', 'jinja2')]; "
@@ -131,3 +135,43 @@ def test_render_checks_its_output_and_writes_nothing_on_findings(tmp_path, capsy
     captured = capsys.readouterr()
     assert "do not pass check; nothing was written" in captured.err
     assert not out.exists()
+
+
+def test_check_policies_adds_the_policy_findings_to_the_schema_check(capsys, crds):
+    fixture = POLICY_FIXTURES / "POL001-image-pinned.yaml"
+    assert main(["check", "--crds", str(crds), str(fixture)]) == 0
+    capsys.readouterr()
+    assert main(["check", "--policies", "--crds", str(crds), str(fixture)]) == 1
+    out = capsys.readouterr()
+    assert out.out.count("error[POL001]") == 2
+    assert "checked, valid" in out.err and "policies: 1 object(s) in 1 file(s), 2 error(s)" in out.err
+
+
+def test_advisory_policies_are_warnings_that_pass(capsys):
+    assert main(["check", "--policies-only", str(POLICY_FIXTURES / "POL012-run-as-non-root.yaml")]) == 0
+    assert "warning[POL012]" in capsys.readouterr().out
+
+
+def test_check_policies_only_needs_no_crds_but_reports_unreadable_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("INFERSTACK_CRD_DIR", str(tmp_path / "no-crds-here"))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: [\n")
+    assert main(["check", "--policies-only", str(POLICY_FIXTURES / "POL009-cache-volume-retained.yaml"),
+                 str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "warning[POL009]" in out and "error[CHK001]" in out
+    assert main(["check", str(broken)]) == 2  # the schema check needs the pinned CRDs
+
+
+def test_render_refuses_output_that_breaks_a_mandatory_policy(tmp_path, capsys, monkeypatch):
+    from inferstack.components import runtime
+
+    monkeypatch.setattr(runtime, "security_context", lambda image: {})
+    spec, out = str(ROOT / "examples" / "quickstart-kind.yaml"), tmp_path / "out"
+    assert main(["render", spec, "--out", str(out), "--no-check"]) == 1
+    captured = capsys.readouterr()
+    assert "error[POL011]" in captured.out and f"{out}/manifests/30-models.yaml:" in captured.out
+    assert "break mandatory policies; nothing was written" in captured.err
+    assert not out.exists()
+    assert main(["render", spec, "--out", str(out), "--no-check", "--no-policies"]) == 0
+    assert (out / "manifests" / "30-models.yaml").exists()

@@ -58,3 +58,10 @@ def test_report_without_results_shows_the_rendered_side_only(tmp_path):
 
 def test_unknown_engine_is_a_usage_error(tmp_path):
     assert main(["compare", str(QUICKSTART), "--engines", "vllm", "--out", str(tmp_path)]) == 2
+
+
+def test_an_invalid_spec_gets_its_diagnostics_and_exit_code_1(tmp_path, capsys):
+    bad = ROOT / "tests" / "specs" / "invalid" / "INF101-unknown-field.yaml"
+    assert main(["compare", str(bad), "--out", str(tmp_path / "report")]) == 1
+    out = capsys.readouterr().out
+    assert "error[INF101]" in out and not (tmp_path / "report").exists()

@@ -318,11 +318,29 @@ def test_main_container_is_main_on_port_8000_and_runs_without_a_shell():
     assert "--port" in container["args"] and container["args"][container["args"].index("--port") + 1] == "8000"
 
 
+HARDENED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
 def test_root_images_lift_the_presets_run_as_non_root():
     doc = base()
     model(doc).update(runtime={"name": "sglang"}, resources={"cpu": "4", "memory": "16Gi"})
-    assert main(llmisvc(render(doc))["spec"]["template"])["securityContext"] == {"runAsNonRoot": False}
-    assert "securityContext" not in main(llmisvc(render(base()))["spec"]["template"])  # the simulator is non-root
+    assert main(llmisvc(render(doc))["spec"]["template"])["securityContext"] == {**HARDENED, "runAsNonRoot": False}
+    # the simulator declares USER 65532
+    assert main(llmisvc(render(base()))["spec"]["template"])["securityContext"] == {
+        **HARDENED, "runAsNonRoot": True, "runAsUser": 65532}
+
+
+def test_kserve_own_vllm_image_stays_non_root_and_hardened():
+    doc = base()
+    use_vllm(doc)
+    assert main(llmisvc(render(doc))["spec"]["template"])["securityContext"] == {**HARDENED, "runAsNonRoot": True}
+
+
+def test_main_states_its_readiness_probe_on_the_engine_port():
+    doc = base()
+    use_vllm(doc)
+    probe = main(llmisvc(render(doc))["spec"]["template"])["readinessProbe"]
+    assert probe["httpGet"] == {"path": "/health", "port": 8000}
 
 
 # --- trap: replicas xor scaling ---------------------------------------------------------------------------
@@ -338,7 +356,7 @@ def test_replicas_xor_scaling():
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
                                              "name": "quickstart-qwen-small-kserve"}
     assert hpa["metadata"]["name"] != "quickstart-qwen-small-kserve-hpa"  # KServe deletes that one
-    assert hpa["spec"]["metrics"][0]["pods"]["target"] == {"type": "AverageValue", "averageValue": "0.7"}
+    assert hpa["spec"]["metrics"][0]["pods"]["target"] == {"type": "AverageValue", "averageValue": "700m"}
     rules = install(rendered, "prometheus-adapter").values["rules"]["custom"]
     assert [r["name"]["as"] for r in rules] == ["vllm_kv_cache_usage_perc"]
 

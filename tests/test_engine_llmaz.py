@@ -334,6 +334,31 @@ def test_prefill_decode_is_rejected_naming_the_engines_that_can():
     assert diag.hint == "engines that can: aibrix, kserve, kthena, llm-d, ome"
 
 
+def test_autoscaling_is_elastic_config_on_playgrounds_and_an_hpa_on_services():
+    def autoscale(doc):
+        doc["spec"]["models"][0]["autoscaling"] = {"minReplicas": 1, "maxReplicas": 2, "metric": "queue-depth", "target": 4}
+        doc["spec"]["observability"] = {"prometheus": True}
+    rendered = render(gpu_spec(a=autoscale))
+    [hpa] = [o.body for o in rendered.objects if o.kind == "HorizontalPodAutoscaler"]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "inference.llmaz.io/v1alpha1", "kind": "Service",
+                                             "name": inference_service(rendered)["metadata"]["name"]}
+    assert hpa["spec"]["metrics"][0]["pods"]["metric"]["name"] == "vllm_num_requests_waiting"
+    assert any(i.name == "prometheus-adapter" for i in rendered.installs)
+    playground = render(spec(k=untainted_kind, a=autoscale))
+    [pg] = [o.body for o in playground.objects if o.kind == "Playground"]
+    elastic = pg["spec"]["elasticConfig"]
+    assert (elastic["minReplicas"], elastic["maxReplicas"]) == (1, 2)
+    assert elastic["scaleTrigger"]["hpa"]["metrics"][0]["pods"]["target"]["averageValue"] == "4"
+    assert not [o for o in playground.objects if o.kind == "HorizontalPodAutoscaler"]  # llmaz creates it
+
+
+def test_autoscaling_without_prometheus_is_rejected():
+    def autoscale(doc):
+        doc["spec"]["models"][0]["autoscaling"] = {"minReplicas": 1, "maxReplicas": 3}
+    (diag,) = errors(spec(a=autoscale))
+    assert (diag.rule, diag.path) == ("INF302", "$.spec.models[0].autoscaling")
+
+
 def test_kv_offload_only_with_vllm():
     def offload(doc):
         doc["spec"]["models"][0]["kvCache"] = {"offload": {"cpuGiB": 4}}
@@ -366,6 +391,9 @@ def _feature_specs():
 
     def gateway(impl):
         return lambda d: d["spec"]["gateway"].update(implementation=impl)
+
+    def prometheus(d):
+        d["spec"]["observability"] = {"prometheus": True}
     q, g = spec, gpu_spec
     return {
         "runtime:vllm": g(),
@@ -377,7 +405,10 @@ def _feature_specs():
         "disaggregation": q(m=lambda d: d["spec"]["models"][0].pop("parallelism"), m2=model(disaggregation={"prefill": {"parallelism": {"tensor": 1}},
                                                     "decode": {"parallelism": {"tensor": 1}}})),
         "lora": q(m=model(lora={"adapters": [{"name": "a", "uri": "hf://org/a"}]})),
-        "autoscaling": q(m=model(autoscaling={"minReplicas": 1, "maxReplicas": 2})),
+        "autoscaling": q(m=model(autoscaling={"minReplicas": 1, "maxReplicas": 2}), o=prometheus),
+        **{f"autoscaling-metric:{metric}": q(m=model(autoscaling={"minReplicas": 1, "maxReplicas": 2, "metric": metric}),
+                                              o=prometheus)
+           for metric in ("kv-cache-usage", "queue-depth", "requests-per-second", "gpu-utilization")},
         "kv-offload": g(m=model(kvCache={"offload": {"cpuGiB": 4}})),
         "prefix-caching-off": g(m=model(kvCache={"prefixCaching": False})),
         "routing:round-robin": q(m=model(routing={"strategy": "round-robin"})),
@@ -408,7 +439,7 @@ def _feature_specs():
 
 FEATURE_SPECS = _feature_specs()
 # judged only under a parent that llmaz cannot express (validate reports the parent alone)
-UNDER_UNSUPPORTED_PARENT = {f for f in FEATURES if f.startswith(("kv-connector:", "autoscaling-metric:"))} | {"routing:pd"}
+UNDER_UNSUPPORTED_PARENT = {f for f in FEATURES if f.startswith("kv-connector:")} | {"routing:pd"}
 
 
 def test_every_feature_has_a_spec_or_an_unsupported_parent():

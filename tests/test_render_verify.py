@@ -1,5 +1,6 @@
-"""`check_rendered` checks the objects in memory and dumps a manifest only for a finding's line:
-its report must equal the check of the written manifests' text, finding for finding, line for line."""
+"""`check_rendered` and `policy_findings` check the objects in memory and dump a manifest only for a
+finding's line: their reports must equal the checks of the written manifests' text, finding for
+finding, line for line."""
 
 import copy
 import datetime
@@ -10,8 +11,10 @@ from inferstack.check.checker import get_checker
 from inferstack.check.objects import is_plain_json
 from inferstack.engines import ENGINE_NAMES
 from inferstack.errors import RenderRefused
+from inferstack.policy import check_texts as policy_texts
+from inferstack.policy import select
 from inferstack.render.pipeline import render_stack
-from inferstack.render.verify import check_rendered
+from inferstack.render.verify import check_rendered, manifest_texts, policy_findings
 from inferstack.render.writer import render_files
 from inferstack.spec.validate import validate_file
 
@@ -31,6 +34,9 @@ def same_report(rendered, crds):
     assert [d.text() for d in fast.diagnostics] == [d.text() for d in slow.diagnostics]
     assert (fast.objects, fast.files, fast.cel.evaluated, dict(fast.cel.skipped)) == \
         (slow.objects, slow.files, slow.cel.evaluated, dict(slow.cel.skipped))
+    policies = policy_findings(rendered, prefix=PREFIX, advisory=True)
+    texts = policy_texts(manifest_texts(rendered, PREFIX), select()).diagnostics
+    assert [d.text() for d in policies] == [d.text() for d in texts]
     return fast
 
 

@@ -91,6 +91,14 @@ def cmd_render(args: argparse.Namespace) -> int:
             return EXIT_FINDINGS
         else:
             _print_diagnostics(sort_diagnostics(findings))
+    if not args.no_policies:
+        from .render.verify import policy_findings
+
+        findings = [d for r in results for d in policy_findings(r, prefix=str(targets[r.engine]))]
+        if findings:
+            _print_diagnostics(sort_diagnostics(findings))
+            print("inferstack: error: the rendered objects break mandatory policies; nothing was written", file=sys.stderr)
+            return EXIT_FINDINGS
     for rendered in results:
         write(rendered, targets[rendered.engine])
         print(f"{rendered.engine}: {len(rendered.objects)} objects, {len(rendered.installs)} installs -> "
@@ -186,7 +194,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .engines import ENGINE_NAMES
     from .report import build as report
     from .report.compare import build, load_results
-    from .spec.validate import read_spec
+    from .spec.validate import read_spec, validate_text
 
     engines = list(ENGINE_NAMES) if args.engines == "all" else [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in engines if e not in ENGINE_NAMES]
@@ -200,8 +208,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if tty:
             print(f"\r[{bar}] {i}/{len(engines)} rendering {engine:<8}", end="", file=sys.stderr, flush=True)
 
+    raw = read_spec(args.spec)
+    own = validate_text(raw, args.spec)
+    if not own.ok:
+        _print_diagnostics(own.diagnostics)
+        return EXIT_FINDINGS
     results = load_results(Path(args.results)) if args.results else {}
-    comparison = build(read_spec(args.spec), args.spec, engines, progress)
+    comparison = build(raw, args.spec, engines, progress)
     if tty:
         print(file=sys.stderr)
     comparison.results = results
@@ -212,16 +225,58 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from .check.checker import Checker
-    from .errors import FORMATTERS
+def cmd_bench_collect(args: argparse.Namespace) -> int:
+    from pathlib import Path
 
-    report = Checker(args.kubernetes_version, args.crds).check_paths(args.paths)
-    sys.stdout.write(FORMATTERS[args.output](report.diagnostics))
+    from .bench import identity
+    from .bench.collect import collect_documents, write
+
+    if args.benchmark and not args.spec:
+        raise UsageError("--benchmark needs --spec SPEC (the spec the benchmark is defined in)")
+    if args.spec and not args.benchmark:
+        raise UsageError("--spec needs --benchmark NAME (which of the spec's benchmarks produced the files)")
+    if args.engine and not args.spec:
+        raise UsageError("--engine needs --spec SPEC")
+    from_spec = identity.from_spec(args.spec, args.benchmark, args.engine) if args.spec else None
+    from_summary = identity.from_summary(args.summary) if args.summary else None
+    outcome = collect_documents(args.paths, identity.merge(from_spec, from_summary))
+    write(outcome, Path(args.out))
+    for doc, path in zip(outcome.documents, outcome.written, strict=True):
+        run = doc["run"]
+        print(f"{path}: {run['tool']} ({run['side']}), {len(doc['stages'])} stage(s) from {len(run['sources'])} source(s)",
+              file=sys.stderr)
+    for line in outcome.skipped:
+        print(f"inferstack: skipped {line}", file=sys.stderr)
+    for line in outcome.problems:
+        print(f"inferstack: error: {line}", file=sys.stderr)
+    print(f"collected {len(outcome.documents)} run(s) -> {args.out}", file=sys.stderr)
+    return EXIT_FINDINGS if outcome.problems else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .errors import FORMATTERS, sort_diagnostics
+
+    diagnostics, summaries = [], []
+    if not args.policies_only:
+        from .check.checker import Checker
+
+        report = Checker(args.kubernetes_version, args.crds).check_paths(args.paths)
+        diagnostics += report.diagnostics
+        summaries.append(report.summary())
+    if args.policies or args.policies_only:
+        from .policy import check_paths as policy_check
+
+        policies = policy_check(args.paths)
+        # unreadable files are the schema check's to report, unless it did not run
+        diagnostics += [d for d in policies.diagnostics if args.policies_only or d.rule.startswith("POL")]
+        summaries.append(policies.summary())
+    diagnostics = sort_diagnostics(diagnostics)
+    sys.stdout.write(FORMATTERS[args.output](diagnostics))
     sys.stdout.flush()
     if args.output == "text":
-        print(report.summary(), file=sys.stderr)
-    return EXIT_FINDINGS if report.errors else EXIT_OK
+        for line in summaries:
+            print(line, file=sys.stderr)
+    return EXIT_FINDINGS if any(d.severity == "error" for d in diagnostics) else EXIT_OK
 
 
 def cmd_postrender(args: argparse.Namespace) -> int:
@@ -296,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crds", metavar="DIR", help="pinned CRD folder for the check of the output "
                    "(default: $INFERSTACK_CRD_DIR, else the user cache's crds/)")
     p.add_argument("--no-check", action="store_true", help="write without checking the objects against schemas and CRDs")
+    p.add_argument("--no-policies", action="store_true", help="write without evaluating the mandatory policies (POL...)")
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("preview", help="the Pulumi program's resource tree, offline (mock runtime: no cluster, no CLI)")
@@ -322,12 +378,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", metavar="DIR", help="normalised results from inferstack bench collect")
     p.set_defaults(func=cmd_compare)
 
+    bench = sub.add_parser("bench", help="benchmark results: bench collect")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="COMMAND")
+    bench_sub.required = True
+    p = bench_sub.add_parser("collect", help="normalise benchmark tool outputs and Job logs into BenchmarkResult documents")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="result files, folders of them, or captured Job logs")
+    p.add_argument("--out", required=True, metavar="DIR", help="where <run id>.json documents are written")
+    p.add_argument("--spec", metavar="SPEC", help="attribute files without a Job log to this spec's benchmark (rendered offline)")
+    p.add_argument("--benchmark", metavar="NAME", help="the spec's benchmarks[].name the files came from (with --spec)")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, help="the engine the stack ran with, when not spec.engine (with --spec)")
+    p.add_argument("--summary", metavar="SUMMARY", help="summary.json of the render that was deployed")
+    p.set_defaults(func=cmd_bench_collect)
+
     p = sub.add_parser("check", help="strictly validate Kubernetes YAML against built-in schemas and the pinned CRDs")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, or directories searched for *.yaml, *.yml, *.json")
     p.add_argument("--crds", metavar="DIR", help="the pinned CRD folder (<component>/<version>/<kind>.yaml); "
                    "default: $INFERSTACK_CRD_DIR, else the user cache's crds/")
     p.add_argument("--kubernetes-version", metavar="V", help="Kubernetes minor whose built-in schemas to use "
                    f"({', '.join(KUBERNETES_SUPPORTED)}; default: {KUBERNETES_DEFAULT})")
+    p.add_argument("--policies", action="store_true",
+                   help="also evaluate the policy rules (POL...): mandatory ones are errors, advisory ones warnings")
+    p.add_argument("--policies-only", action="store_true",
+                   help="evaluate only the policy rules, without the schema check (needs no CRDs)")
     _add_output(p)
     p.set_defaults(func=cmd_check)
 

@@ -4,6 +4,9 @@ Ids never change meaning once published; retired ids are not reused.
 INF0xx: reading the file. INF1xx: schema. INF2xx: semantic rules. INF3xx: engine capabilities.
 INF4xx: secrets. INF5xx: advisories (warnings).
 CHKxxx: `inferstack check`, on Kubernetes objects (rendered or hand-written).
+POLxxx: policies on Kubernetes objects (`check --policies`, `render`, the Pulumi CrossGuard pack in
+policies/); severity `mandatory` (reported as an error) or `advisory` (a warning). Each has a page
+policies/docs/<ID>.md with its rationale, how to fix it and an example.
 """
 
 from __future__ import annotations
@@ -96,6 +99,21 @@ _RULES = (
     Rule("CHK010", "duplicate-object", "error", "Two objects share group, kind, namespace and name; one would overwrite the other."),
     Rule("CHK011", "unknown-kind", "error", "No schema for the apiVersion/kind: not built into the Kubernetes version and not in the pinned CRDs."),
     Rule("CHK012", "unpinned-crd", "warning", "A kind a pinned install registers but whose CRD has no pinned copy: the object is not validated."),
+    # -- policies: Kubernetes objects (check --policies, render, the CrossGuard pack)
+    Rule("POL001", "image-pinned", "mandatory", "Every image is pinned to a tag or a digest, never `latest` or untagged."),
+    Rule("POL002", "gpu-request-equals-limit", "mandatory", "A container that asks for GPUs requests and limits the same whole number of them."),
+    Rule("POL003", "host-access-namespace", "mandatory", "Privileged containers, host paths, host namespaces, host ports and added capabilities only in namespaces labelled Pod Security `privileged`."),
+    Rule("POL004", "namespace-pod-security", "mandatory", "Every Namespace carries a valid `pod-security.kubernetes.io/enforce` label (and valid audit/warn labels)."),
+    Rule("POL005", "secret-reference", "mandatory", "Credentials reach containers only through Secret references: no literal tokens in env values, arguments or ConfigMaps."),
+    Rule("POL006", "resource-requests", "mandatory", "Every container requests CPU and memory."),
+    Rule("POL007", "readiness-probe", "mandatory", "Every model-server container that serves HTTP has a readiness probe."),
+    Rule("POL008", "job-bounds", "mandatory", "Every Job (benchmarks included) has a deadline (`activeDeadlineSeconds`) and an explicit retry bound (`backoffLimit`)."),
+    Rule("POL009", "cache-volume-retained", "advisory", "Model-cache volumes are retained (and protected in Pulumi), so weights are not downloaded again."),
+    Rule("POL010", "network-policy", "advisory", "Namespaces that run model servers have a default-deny ingress NetworkPolicy (`spec.security.networkPolicy`)."),
+    Rule("POL011", "container-hardening", "mandatory", "Containers set `allowPrivilegeEscalation: false`, drop ALL capabilities and use the `RuntimeDefault` (or a `Localhost`) seccomp profile."),
+    Rule("POL012", "run-as-non-root", "advisory", "Containers run as a non-root user where the image allows it."),
+    Rule("POL013", "service-account-token", "mandatory", "Pods that run as the default service account do not mount its API token (`automountServiceAccountToken: false`)."),
+    Rule("POL014", "rbac-least-privilege", "mandatory", "Roles grant no wildcards, no escalate/bind/impersonate, no unnamed Secrets; bindings never grant cluster-admin, admin or edit."),
 )
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}

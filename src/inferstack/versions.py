@@ -97,6 +97,8 @@ BUNDLES = MappingProxyType(
             "url": "https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.0/stripped-down-crds.yaml",
             "version": "v0.93.0",
         },
+        # AIBrix v0.7.0 release assets: dependency = Envoy Gateway install.yaml + its enableEnvoyPatchPolicy
+        # ConfigMap + KubeRay CRDs; core-crds = the AIBrix CRDs; core = the control plane in aibrix-system.
         "aibrix-dependency": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-dependency-v0.7.0.yaml", "version": "v0.7.0"},
         "aibrix-core-crds": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-crds-v0.7.0.yaml", "version": "v0.7.0"},
         "aibrix-core": {"url": "https://github.com/vllm-project/aibrix/releases/download/v0.7.0/aibrix-core-v0.7.0.yaml", "version": "v0.7.0"},
@@ -122,6 +124,9 @@ BUNDLES = MappingProxyType(
     }
 )
 
+# What the AIBrix v0.7.0 bundles pin inside them (for notes and docs; the bundles above install them).
+AIBRIX_PINS = MappingProxyType({"envoyGateway": "v1.2.8", "kubeRayOperator": "v1.2.1"})
+
 # Container images. Keys are stable names used by templates and engines.
 IMAGES = MappingProxyType(
     {
@@ -137,6 +142,8 @@ IMAGES = MappingProxyType(
         "vllm-bench": "vllm/vllm-openai:v0.11.0",
         "guidellm": "ghcr.io/vllm-project/guidellm:v0.7.3",
         "curl": "curlimages/curl:8.11.1",
+        # AIBrix: the runtime sidecar that downloads LoRA artifacts (s3/gcs/huggingface) for ModelAdapters
+        "aibrix-runtime": "aibrix/runtime:v0.7.0",
         # llm-d router v0.10.0, one coherent set: the EPP, the P/D routing sidecar, and the proxy and
         # tokenizer images the v0.10.0 router charts pair with them.
         "llm-d-epp": "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",

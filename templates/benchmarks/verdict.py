@@ -1,7 +1,7 @@
-"""Benchmark verdict: print the tool's result files between markers (for `inferstack bench
-collect` to read from the Job log) and fail the Job when too many requests failed.
+"""Benchmark verdict: print the run identity and the tool's result files between markers (for
+`inferstack bench collect` to read from the Job log) and fail the Job when too many requests failed.
 
-Usage: python3 verdict.py TOOL RESULTS_DIR MAX_ERROR_RATE
+Usage: python3 verdict.py TOOL RESULTS_DIR MAX_ERROR_RATE [RUN_JSON]
 Self-contained on purpose: it runs inside the benchmark tool's image.
 """
 
@@ -11,6 +11,8 @@ import sys
 
 BEGIN = "=== inferstack-result {name} ==="
 END = "=== inferstack-result-end ==="
+RUN_BEGIN = "=== inferstack-run ==="
+RUN_END = "=== inferstack-run-end ==="
 
 
 def counts(tool, name, data):
@@ -41,7 +43,22 @@ def documents(text):
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def main(tool, results, max_error_rate):
+def print_identity(run_json):
+    """The run identity (engine, versions, spec hash, GPUs, SLO) rendered into the Job's ConfigMap."""
+    try:
+        with open(run_json, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        print(f"verdict: no run identity at {run_json} ({exc.strerror})", file=sys.stderr)
+        return
+    print(RUN_BEGIN)
+    print(text.rstrip("\n"))
+    print(RUN_END)
+
+
+def main(tool, results, max_error_rate, run_json=None):
+    if run_json:
+        print_identity(run_json)
     ok = failed = 0
     found = 0
     for root, _, files in sorted(os.walk(results)):
@@ -72,4 +89,4 @@ def main(tool, results, max_error_rate):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+    sys.exit(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), *sys.argv[4:5]))

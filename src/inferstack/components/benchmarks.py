@@ -2,23 +2,27 @@
 
 Every Job: a preflight init container that waits until GET /v1/models lists the served name (and
 fails the Job otherwise); the tool (inference-perf, `vllm bench serve` or GuideLLM) with the
-spec's workload; then a verdict step that prints the result files between markers in the log
-(what `inferstack bench collect` reads) and fails the Job when the error rate exceeds
+spec's workload; then a verdict step that prints the run identity (`run.json`: engine, pinned
+versions, spec hash, GPUs, SLO) and the result files between markers in the log (what
+`inferstack bench collect` reads) and fails the Job when the error rate exceeds
 `slo.maxErrorRate`. No retries (backoffLimit 0) so runs never mix; a deadline bounds the Job.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 
 from .. import versions
+from ..bench.identity import run_identity
 from ..errors import RenderRefused
 from ..paths import data_dir
 from ..render.context import RenderContext, pool_tolerations
 from ..render.result import Endpoint
 from ..render.writer import safe_dump
 from ..spec.model import Benchmark, Model
+from . import runtime
 
 PHASE = "50-benchmarks"
 PREFLIGHT_TIMEOUT_SECONDS = 1800  # weights can take a while to load before /v1/models answers
@@ -79,7 +83,7 @@ def _sh(argv: list[str]) -> str:
 
 
 def _verdict(tool: str, bench: Benchmark) -> str:
-    return _sh(["python3", "/config/verdict.py", tool, "/results", str(bench.slo.max_error_rate)])
+    return _sh(["python3", "/config/verdict.py", tool, "/results", str(bench.slo.max_error_rate), "/config/run.json"])
 
 
 def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
@@ -144,7 +148,10 @@ def render(ctx: RenderContext) -> None:
         check_expressible(bench, endpoint)
         model = ctx.stack.model(bench.base_model)
         name = job_name(ctx, bench)
-        data = {"preflight.sh": preflight, "verdict.py": verdict, "run.sh": run_script(bench, endpoint, model)}
+        image = bench.image or versions.image(bench.tool)
+        identity = run_identity(ctx.stack, bench, ctx.engine, ctx.installs, image)
+        data = {"preflight.sh": preflight, "verdict.py": verdict, "run.sh": run_script(bench, endpoint, model),
+                "run.json": json.dumps(identity, indent=2) + "\n"}
         if bench.tool == "inference-perf":
             data["config.yml"] = safe_dump(inference_perf_config(bench, endpoint, model), sort_keys=False)
         component = f"benchmark/{bench.name}"
@@ -168,7 +175,9 @@ def render(ctx: RenderContext) -> None:
             preflight_command=["/bin/sh", "/config/preflight.sh", *headers],
             preflight_env=[{"name": "BASE_URL", "value": endpoint.base_url}, {"name": "MODEL", "value": bench.model},
                            {"name": "PREFLIGHT_TIMEOUT_SECONDS", "value": str(PREFLIGHT_TIMEOUT_SECONDS)}],
-            image=bench.image or versions.image(bench.tool),
+            preflight_security_context=runtime.security_context(versions.image("curl")),
+            image=image,
+            security_context=runtime.security_context(image),
             command=["/bin/sh", "/config/run.sh"],
             env=env,
             resources=TOOL_RESOURCES,

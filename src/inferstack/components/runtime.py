@@ -23,6 +23,10 @@ SIM_ITL = "10ms"
 
 KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnector"}
 
+# Images that run as an unprivileged user (versions.IMAGES key -> uid): the simulator declares
+# USER 65532; curl (benchmark preflight) only reads its script. vLLM and SGLang images run as root.
+NON_ROOT_USERS = {"simulator": 65532, "curl": 65532}
+
 
 @dataclass(frozen=True)
 class MultiNode:
@@ -234,9 +238,26 @@ def volumes(stack_name: str, model: Model) -> list[dict[str, Any]]:
     return out
 
 
+def non_root_user(image_ref: str) -> int | None:
+    """The uid an image runs as when it is known to run unprivileged, else None (root, or unknown)."""
+    return next((uid for key, uid in NON_ROOT_USERS.items() if versions.image(key) == image_ref), None)
+
+
+def security_context(image_ref: str) -> dict[str, Any]:
+    """A hardened container security context: no privilege escalation, no capabilities, the runtime's
+    default seccomp profile, and a non-root user where the image is known to allow it."""
+    sc: dict[str, Any] = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                          "seccompProfile": {"type": "RuntimeDefault"}}
+    uid = non_root_user(image_ref)
+    if uid is not None:
+        sc.update({"runAsNonRoot": True, "runAsUser": uid})
+    return sc
+
+
 def container(model: Model, placement: Placement, *, name: str = "server",
               opts: ServerOptions = ServerOptions()) -> dict[str, Any]:
-    """A complete model-server container: image, command, env, port, probes, resources, mounts."""
+    """A complete model-server container: image, command, env, port, probes, resources, mounts,
+    hardened security context."""
     command, args = command_and_args(model, opts)
     c: dict[str, Any] = {"name": name, "image": image(model, uses_lmcache(model))}
     if command:
@@ -252,13 +273,21 @@ def container(model: Model, placement: Placement, *, name: str = "server",
     mounts = volume_mounts(model)
     if mounts:
         c["volumeMounts"] = mounts
+    c["securityContext"] = security_context(c["image"])
     return c
 
 
 def pod_spec(model: Model, placement: Placement, containers: list[dict[str, Any]], stack_name: str,
-             init_containers: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A pod spec around model-server containers with the pool placement applied."""
+             init_containers: list[dict[str, Any]] | None = None,
+             service_account: str | None = None) -> dict[str, Any]:
+    """A pod spec around model-server containers with the pool placement applied. Model servers do not
+    call the Kubernetes API: without `service_account` the pod mounts no service-account token; a pod
+    whose sidecar calls the API gets its own ServiceAccount (with a least-privilege Role) instead."""
     spec: dict[str, Any] = {}
+    if service_account:
+        spec["serviceAccountName"] = service_account
+    else:
+        spec["automountServiceAccountToken"] = False
     if placement.scheduler_name:
         spec["schedulerName"] = placement.scheduler_name
     if placement.node_selector:

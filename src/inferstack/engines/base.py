@@ -54,6 +54,14 @@ def no(why: str) -> Support:
 
 
 @dataclass(frozen=True)
+class IngressSource:
+    """A namespace whose pods must reach the model servers (spec.security.networkPolicy)."""
+
+    namespace: str
+    why: str  # e.g. "kthena-router"
+
+
+@dataclass(frozen=True)
 class GeneratedName:
     """A name the engine (or its controller) derives from spec names."""
 
@@ -121,6 +129,12 @@ class Engine:
     def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
         """Where clients reach the model (and each of its LoRA adapters) in the cluster."""
         raise EngineNotImplemented(f"the {self.title} model layer is not implemented yet")
+
+    def ingress_sources(self, ctx: RenderContext) -> list[IngressSource]:
+        """Namespaces, other than the model namespace, whose pods call the model servers: the engine's
+        own router or gateway data plane, controllers that talk to model servers. The generic gateway's
+        data plane, Prometheus and the model namespace itself are let in by components/network_policy.py."""
+        return []
 
     def metrics_targets(self, ctx: RenderContext) -> list:
         """Pods/Services to scrape when observability.prometheus is on."""

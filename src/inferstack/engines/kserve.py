@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
-from .base import Engine, GeneratedName, generic, model_object_name, native, no
+from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
     from ..render.context import RenderContext
@@ -42,8 +42,8 @@ LWS_LEADER = "$(LWS_LEADER_ADDRESS)"
 LWS_RANK = "$(LWS_WORKER_INDEX)"
 SIM_ENTRYPOINT = "/app/llm-d-inference-sim"
 ROLE_LABEL = "inferstack.dev/role"
-PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc"
-ADAPTER_NAMESPACE = "monitoring"
+# the preset leaves the routing sidecar without requests; a proxy in front of one decode server needs little
+SIDECAR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 
 CAPABILITIES = {
     "runtime:vllm": native("LLMInferenceService main container running `vllm serve /mnt/models` in KServe's preset vLLM image"),
@@ -180,7 +180,9 @@ class KServe(Engine):
         for install in kserve_installs(ctx):
             ctx.install(install)
         if any(m.autoscaling for m in stack.models):
-            ctx.install(prometheus_adapter_install(stack))
+            from ..components import autoscaling
+
+            ctx.install(autoscaling.prometheus_adapter(list(stack.models)))
         if any(m.nodes_per_replica > 1 for m in stack.models):
             ctx.add(pipeline_worker_config(ctx), "engine", "20-platform")
         ctx.note("kserve: install kserve-runtime-configs (the LLMInferenceService presets) only after certificate "
@@ -194,7 +196,14 @@ class KServe(Engine):
         body = llm_inference_service(ctx, model)
         ctx.add(body, component, "30-models")
         if model.autoscaling:
-            ctx.render("kserve/hpa.yaml.j2", component, "30-models", **hpa_values(ctx, model))
+            render_hpa(ctx, model, component)
+
+    def ingress_sources(self, ctx: RenderContext) -> list[IngressSource]:
+        from ..components import gateway
+
+        if ctx.gateway == "engine-native":  # kserve-ingress-gateway runs on Envoy Gateway, proxies in its namespace
+            return [IngressSource(gateway.ENVOY_GATEWAY_NAMESPACE, f"{INGRESS_GATEWAY} proxies")]
+        return []
 
     def endpoints(self, ctx: RenderContext, model: Model) -> list[Endpoint]:
         from ..render.result import Endpoint
@@ -331,35 +340,6 @@ def kserve_installs(ctx: RenderContext) -> list[Install]:
                note="wait for certificate kserve/llmisvc-serving-cert Ready and deployment "
                     "kserve/llmisvc-controller-manager Available first: the presets pass its webhook"),
     ]
-
-
-ADAPTER_RULES = {
-    "kv-cache-usage": ("vllm:kv_cache_usage_perc", "vllm_kv_cache_usage_perc",
-                       "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"),
-    "queue-depth": ("vllm:num_requests_waiting", "vllm_num_requests_waiting",
-                    "avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)"),
-    "requests-per-second": ("vllm:request_success_total", "vllm_requests_per_second",
-                            "sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)"),
-}
-
-
-def prometheus_adapter_install(stack: Stack) -> Install:
-    from ..render.result import Install
-
-    rules = []
-    for metric in sorted({m.autoscaling.metric for m in stack.models if m.autoscaling}):
-        series, exposed, query = ADAPTER_RULES[metric]
-        rules.append({
-            "seriesQuery": f'{series}{{namespace!="",pod!=""}}',
-            "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
-            "name": {"matches": f"^{series}$", "as": exposed},
-            "metricsQuery": query,
-        })
-    chart = versions.chart("prometheus-adapter")
-    return Install(name="prometheus-adapter", component="engine", method="helm", version=chart["version"],
-                   namespace=ADAPTER_NAMESPACE, repo=chart["repo"], chart=chart["chart"],
-                   values={"prometheus": {"url": PROMETHEUS_URL, "port": 9090},
-                           "rules": {"default": False, "custom": rules}})
 
 
 # --- the gateway -------------------------------------------------------------------------------
@@ -514,11 +494,16 @@ def init_containers(ctx: RenderContext, m: Model, role: str | None) -> list[dict
 def routing_sidecar(ctx: RenderContext, m: Model) -> dict[str, Any]:
     """The preset's sidecar watches inference.networking.x-k8s.io InferencePools; with the GIE v1 CRDs
     installed (and not the chart's alpha ones) it must watch the v1 group instead."""
+    from ..components import runtime
+
     pool = f"{ctx.namespace}/{child(service_name(ctx.stack, m), '-inference-pool')}"
     return {"name": ROUTING_SIDECAR, "image": versions.image("kserve-pd-sidecar"), "command": [
         "/app/pd-sidecar", f"--port={PORT}", f"--vllm-port={DECODE_ENGINE_PORT}", "--kv-connector=nixlv2",
         "--enable-ssrf-protection=true", "--pool-group=inference.networking.k8s.io", f"--inference-pool={pool}",
-        "--secure-proxy=false"]}
+        "--secure-proxy=false"],
+        "resources": SIDECAR_RESOURCES,
+        # the preset runs it non-root too
+        "securityContext": {**runtime.security_context(versions.image("kserve-pd-sidecar")), "runAsNonRoot": True}}
 
 
 def main_image(m: Model) -> str:
@@ -553,11 +538,23 @@ def main_container(ctx: RenderContext, m: Model, role: str | None, placement, *,
     if not worker:
         c["ports"] = [{"name": "http", "containerPort": port, "protocol": "TCP"}]
     c["resources"] = placement.resources(m.cpu, m.memory)
-    if runs_as_root(m):
-        c["securityContext"] = {"runAsNonRoot": False}
-    if not worker and m.runtime != "simulator":  # headless worker ranks serve no HTTP
-        c["startupProbe"] = runtime.startup_probe(m, port)  # weights can take far longer than the preset's 10 minutes
+    c["securityContext"] = main_security_context(m)
+    if not worker:  # headless worker ranks serve no HTTP
+        # the presets probe too; the service states its own so that its pods never depend on a preset's port
+        c["readinessProbe"] = runtime.readiness_probe(m, port)
+        if m.runtime != "simulator":
+            c["startupProbe"] = runtime.startup_probe(m, port)  # weights can take far longer than the preset's 10 minutes
     return c
+
+
+def main_security_context(m: Model) -> dict[str, Any]:
+    """Hardened like the presets (which KServe merges underneath); the presets' runAsNonRoot: true is
+    overridden for images that run as root."""
+    from ..components import runtime
+
+    sc = runtime.security_context(main_image(m))
+    sc["runAsNonRoot"] = not runs_as_root(m)
+    return sc
 
 
 def command_and_args(ctx: RenderContext, m: Model, role: str | None, *, worker: bool) -> tuple[list[str], list[str]]:
@@ -696,7 +693,8 @@ def pipeline_worker_config(ctx: RenderContext) -> dict:
     shared = {
         "imagePullPolicy": "IfNotPresent",
         "env": [{"name": "HOME", "value": "/home"}, {"name": "HF_HUB_CACHE", "value": "/models"}],
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}, "runAsNonRoot": True},
         "volumeMounts": [{"name": "home", "mountPath": "/home"}, {"name": "tmp", "mountPath": "/tmp"},
                          {"name": "dshm", "mountPath": "/dev/shm"}, {"name": "model-cache", "mountPath": "/models"}],
     }
@@ -717,22 +715,16 @@ def pipeline_worker_config(ctx: RenderContext) -> dict:
 
 
 # --- autoscaling -----------------------------------------------------------------------------------------
-def hpa_values(ctx: RenderContext, m: Model) -> dict[str, Any]:
+def render_hpa(ctx: RenderContext, m: Model, component: str) -> None:
+    from ..components import autoscaling
+
     name = service_name(ctx.stack, m)
     if m.nodes_per_replica > 1:
         target = {"apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": "LeaderWorkerSet", "name": child(name, "-kserve-mn")}
     else:
         target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": child(name, "-kserve")}
-    _, metric, _ = ADAPTER_RULES[m.autoscaling.metric]
     # not <name>-kserve-hpa: KServe deletes that HPA when spec.scaling is unset
-    return {"name": child(name, "-autoscaler"), "namespace": ctx.namespace, "target": target,
-            "min_replicas": m.autoscaling.min_replicas, "max_replicas": m.autoscaling.max_replicas,
-            "metric": metric, "average": _quantity(m.autoscaling.target),
-            "labels": ctx.model_labels(m)}
-
-
-def _quantity(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+    autoscaling.render_hpa(ctx, m, name=child(name, "-autoscaler"), target=target, component=component)
 
 
 ENGINE = KServe(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .. import versions
 from ..errors import RenderRefused
 from ..render.writer import safe_dump
-from .base import Engine, GeneratedName, generic, model_object_name, native, no
+from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -342,6 +342,10 @@ class Kthena(Engine):
         url = router_url(ctx.stack)
         return [Endpoint(model=name, base_url=url, served_by=model.name, note=ENDPOINT_NOTE)
                 for name in (model.name, *model.adapter_names)]
+
+    def ingress_sources(self, ctx: RenderContext) -> list[IngressSource]:
+        # kthena-router proxies every request; kthena's controllers read model-server metrics (autoscaling)
+        return [IngressSource(NAMESPACE, "kthena-router and kthena's controllers")]
 
     def metrics_targets(self, ctx: RenderContext) -> list:
         from ..components.observability import MetricsTarget, default_model_targets

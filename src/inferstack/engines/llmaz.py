@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
-from ..components import lws
+from ..components import autoscaling, lws
 from ..components import runtime as rt
 from ..render.result import Endpoint, Install
 from .base import Engine, GeneratedName, generic, model_object_name, native, no
@@ -56,8 +56,7 @@ CHART_VALUES = {
 NO_PD = "llmaz v0.1.4 has no prefill/decode split"
 NO_POLICY = ("llmaz v0.1.4 balances through the <name>-lb ClusterIP Service: kube-proxy picks a replica per "
              "connection, with no request-level policy to choose")
-NO_METRIC = ("llmaz v0.1.4 scales through an HPA on resource metrics (metrics-server: cpu, memory); "
-             "model-server metrics need a custom-metrics adapter inferstack does not install for llmaz")
+ADAPTER_METRIC = "HPA pods metric {name} served by prometheus-adapter (needs observability.prometheus)"
 
 CAPABILITIES = {
     "runtime:vllm": native("vLLM in the model-runner container (inference Service template or Playground BackendRuntime)"),
@@ -70,11 +69,12 @@ CAPABILITIES = {
     "kv-connector:lmcache": no(NO_PD),
     "kv-connector:mooncake": no(NO_PD),
     "lora": no("llmaz v0.1.4 has no LoRA adapter support (OpenModel claims one model, or a main and a draft model)"),
-    "autoscaling": no(NO_METRIC),
-    "autoscaling-metric:kv-cache-usage": no(NO_METRIC),
-    "autoscaling-metric:queue-depth": no(NO_METRIC),
-    "autoscaling-metric:requests-per-second": no(NO_METRIC),
-    "autoscaling-metric:gpu-utilization": no(NO_METRIC),
+    "autoscaling": native("Playground elasticConfig (llmaz's HPA trigger); on the inference Service path an "
+                          "autoscaling/v2 HPA on the Service's scale subresource"),
+    "autoscaling-metric:kv-cache-usage": generic(ADAPTER_METRIC.format(name="vllm_kv_cache_usage_perc / sglang_token_usage")),
+    "autoscaling-metric:queue-depth": generic(ADAPTER_METRIC.format(name="vllm_num_requests_waiting / sglang_num_queue_reqs")),
+    "autoscaling-metric:requests-per-second": generic(ADAPTER_METRIC.format(name="the rate of completed requests")),
+    "autoscaling-metric:gpu-utilization": no("GPU utilization comes from DCGM per node, not per model-server pod"),
     "kv-offload": generic("LMCache engine arguments and environment in the model-runner container (vLLM only)"),
     "prefix-caching-off": generic("engine arguments in the model-runner container"),
     "routing:round-robin": no(NO_POLICY),
@@ -221,6 +221,16 @@ def model_source(model: Model) -> dict[str, Any]:
     return {"uri": model.uri}
 
 
+def elastic_config(model: Model) -> dict[str, Any] | None:
+    """Playground autoscaling: llmaz creates an HPA from it, on the same adapter-served pod metric."""
+    a = model.autoscaling
+    if not a:
+        return None
+    metric = {"type": "Pods", "pods": {"metric": {"name": autoscaling.metric(model).api_name},
+                                       "target": {"type": "AverageValue", "averageValue": autoscaling.quantity(a.target)}}}
+    return {"minReplicas": a.min_replicas, "maxReplicas": a.max_replicas, "scaleTrigger": {"hpa": {"metrics": [metric]}}}
+
+
 def flavors(ctx: RenderContext, model: Model) -> list[dict[str, Any]]:
     """One flavor named after the pool with the GPUs of one pod (llmaz copies its limits into the runner)."""
     placement = ctx.placement(model)
@@ -261,6 +271,16 @@ class Llmaz(Engine):
             out.append(doc.diag(("spec", "gateway", "tls", "secretName"), "INF302",
                                 "llmaz's own front door is the <name>-lb ClusterIP Service, which terminates no TLS",
                                 "set gateway.implementation: envoy-ai-gateway, or remove gateway.tls"))
+        problem = autoscaling.missing_prometheus_problem(stack)
+        if problem:
+            path = ("spec", "models", next(m.index for m in stack.models if m.autoscaling), "autoscaling")
+            out.append(doc.diag(path, "INF302", problem, "set spec.observability.prometheus: true"))
+        for m in stack.models:
+            a = m.autoscaling
+            if a and a.min_replicas == a.max_replicas and playground_is_safe(stack, m):
+                out.append(doc.diag(("spec", "models", m.index, "autoscaling", "maxReplicas"), "INF302",
+                                    "llmaz's elasticConfig needs minReplicas below maxReplicas",
+                                    "raise maxReplicas, or drop autoscaling"))
         nt = stack.volcano.network_topology if stack.volcano else None
         if nt and nt.mode == "hard":
             spread = [m for m in stack.models if _max_replicas(m) > 1 or m.nodes_per_replica > 1]
@@ -277,6 +297,7 @@ class Llmaz(Engine):
     # --- rendering ---------------------------------------------------------------------------
     def render_platform(self, ctx: RenderContext) -> None:
         ctx.install(lws.install())  # llmaz's controller watches LeaderWorkerSets from its start
+        autoscaled = [m for m in ctx.stack.models if m.autoscaling]
         chart = versions.chart("llmaz")
         ctx.install(Install(
             name="llmaz", component="engine", method="helm", version=chart["version"], namespace=NAMESPACE,
@@ -286,6 +307,8 @@ class Llmaz(Engine):
         ))
         ctx.note("llmaz: the chart keeps its CRDs in crds/, so helm never upgrades or deletes them; "
                  "the inference Service CRD is 1.2 MB (apply it server-side when installing by hand)")
+        if autoscaled:
+            ctx.install(autoscaling.prometheus_adapter(autoscaled))
 
     def render_model(self, ctx: RenderContext, model: Model) -> None:
         component = f"model/{model.name}"
@@ -319,6 +342,9 @@ class Llmaz(Engine):
                    size=model.nodes_per_replica,
                    leader_template=pod_template(ctx, model, leader=True) if multinode else None,
                    worker_template=pod_template(ctx, model, leader=not multinode))
+        if model.autoscaling:
+            autoscaling.render_hpa(ctx, model, name=name, component=component,
+                                   target={"apiVersion": "inference.llmaz.io/v1alpha1", "kind": "Service", "name": name})
 
     def _render_playground(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
         placement = ctx.placement(model)
@@ -341,7 +367,7 @@ class Llmaz(Engine):
             claim["inferenceFlavors"] = [model.node_pool]
         ctx.render("llmaz/playground.yaml.j2", component, "30-models", name=name, namespace=ctx.namespace,
                    **self._workload_meta(ctx, component, name), replicas=model.replicas, model_claim=claim,
-                   backend_runtime_config=config)
+                   backend_runtime_config=config, elastic_config=elastic_config(model))
 
     def _render_ai_gateway(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
         labels = ctx.labels(component)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import versions
+from ..components import autoscaling, lws, runtime
 from ..components import gateway as gw
-from ..components import lws, runtime
 from ..components.observability import MetricsTarget, default_model_targets
 from ..render.context import STACK_LABEL, Placement, RenderContext, pool_selector, pool_tolerations
 from ..render.result import Endpoint, Install
@@ -22,7 +22,6 @@ ENGINE = "engine"
 PLATFORM = "20-platform"
 MODELS = "30-models"
 ROUTER_COMPONENT_LABEL = "inferstack.dev/router"  # selects a model's EPP pods (never model servers)
-ADAPTER_NAMESPACE = "monitoring"
 MODEL_HEADER = "X-Gateway-Model-Name"  # the header GIE's body-based router sets from the request's model
 GATEWAY_MODES = ("istio", "agentgateway")
 
@@ -62,7 +61,7 @@ def render_platform(ctx: RenderContext) -> None:
         ctx.install(lws.install(ENGINE, gang_scheduler=gang))
     autoscaled = [m for m in stack.models if m.autoscaling]
     if autoscaled:
-        ctx.install(prometheus_adapter(autoscaled))
+        ctx.install(autoscaling.prometheus_adapter(autoscaled))
         ctx.note("autoscaling: HorizontalPodAutoscalers read model-server metrics from the custom metrics API, "
                  "served by prometheus-adapter from the kube-prometheus-stack Prometheus")
     if standalone(ctx):
@@ -91,58 +90,6 @@ def _install_before_gateway(ctx: RenderContext, installs: list[Install]) -> None
     ctx.installs[at:at] = fresh
 
 
-# --- autoscaling metrics ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AutoscaleMetric:
-    api_name: str  # the custom-metrics API name the HPA asks for
-    series: str  # the Prometheus series prometheus-adapter reads
-    rate: bool  # a counter turned into a per-second rate
-
-
-AUTOSCALE_METRICS = {
-    ("vllm", "kv-cache-usage"): AutoscaleMetric("vllm_kv_cache_usage_perc", "vllm:kv_cache_usage_perc", False),
-    ("vllm", "queue-depth"): AutoscaleMetric("vllm_num_requests_waiting", "vllm:num_requests_waiting", False),
-    ("vllm", "requests-per-second"): AutoscaleMetric("vllm_requests_per_second", "vllm:request_success_total", True),
-    ("sglang", "kv-cache-usage"): AutoscaleMetric("sglang_token_usage", "sglang:token_usage", False),
-    ("sglang", "queue-depth"): AutoscaleMetric("sglang_num_queue_reqs", "sglang:num_queue_reqs", False),
-    ("sglang", "requests-per-second"): AutoscaleMetric("sglang_requests_per_second", "sglang:num_requests_total", True),
-}
-
-
-def autoscale_metric(model: Model) -> AutoscaleMetric:
-    return AUTOSCALE_METRICS[(router.engine_type(model), model.autoscaling.metric)]
-
-
-def adapter_rule(metric: AutoscaleMetric) -> dict:
-    query = ("sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)" if metric.rate
-             else "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)")
-    return {
-        "seriesQuery": f'{{__name__="{metric.series}",namespace!="",pod!=""}}',
-        "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
-        "name": {"matches": f"^{metric.series}$", "as": metric.api_name},
-        "metricsQuery": query,
-    }
-
-
-def prometheus_adapter(models: list[Model]) -> Install:
-    chart = versions.chart("prometheus-adapter")
-    metrics = sorted({autoscale_metric(m) for m in models}, key=lambda m: m.api_name)
-    values = {
-        "prometheus": {"url": "http://kube-prometheus-stack-prometheus.monitoring.svc", "port": 9090},
-        "rules": {"default": False, "custom": [adapter_rule(m) for m in metrics]},
-    }
-    return Install(name="prometheus-adapter", component=ENGINE, method="helm", version=chart["version"],
-                   namespace=ADAPTER_NAMESPACE, repo=chart["repo"], chart=chart["chart"], values=values)
-
-
-def quantity(value: float) -> str:
-    """A Kubernetes quantity for an HPA target: whole numbers as is, fractions in milli-units."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{round(value * 1000)}m"
-
-
 # --- per model ----------------------------------------------------------------------------------------
 
 def render_model(ctx: RenderContext, model: Model) -> None:
@@ -165,12 +112,8 @@ def render_model(ctx: RenderContext, model: Model) -> None:
     if not standalone(ctx):
         _render_httproute(ctx, model, n, component)
     if model.autoscaling:
-        metric = autoscale_metric(model)
-        ctx.render("llm-d/hpa.yaml.j2", component, MODELS, name=n.base, namespace=ctx.namespace,
-                   labels=ctx.model_labels(model), target_api=workload_api, target_kind=workload_kind,
-                   target_name=n.base, min_replicas=model.autoscaling.min_replicas,
-                   max_replicas=model.autoscaling.max_replicas, metric=metric.api_name,
-                   target=quantity(model.autoscaling.target))
+        autoscaling.render_hpa(ctx, model, name=n.base, component=component, phase=MODELS,
+                               target={"apiVersion": workload_api, "kind": workload_kind, "name": n.base})
 
 
 def pool_selector_labels(ctx: RenderContext, model: Model) -> dict[str, str]:
@@ -206,9 +149,8 @@ def _server_container(model: Model, placement: Placement, opts: runtime.ServerOp
 def _pod_template(ctx: RenderContext, model: Model, placement: Placement, labels: dict[str, str],
                   containers: list[dict], init_containers: list[dict] | None = None,
                   service_account: str | None = None) -> dict[str, Any]:
-    spec = runtime.pod_spec(model, placement, containers, ctx.stack.name, init_containers=init_containers)
-    if service_account:
-        spec = {"serviceAccountName": service_account, **spec}
+    spec = runtime.pod_spec(model, placement, containers, ctx.stack.name, init_containers=init_containers,
+                            service_account=service_account)
     meta: dict[str, Any] = {"labels": labels}
     if placement.annotations:
         meta["annotations"] = dict(placement.annotations)
@@ -291,6 +233,7 @@ def routing_sidecar(ctx: RenderContext, model: Model, n: Names) -> dict[str, Any
         "ports": [{"name": "pd-proxy", "containerPort": port, "protocol": "TCP"}],
         "readinessProbe": {"httpGet": {"path": "/health", "port": port}, "periodSeconds": 5, "failureThreshold": 3},
         "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}},
+        "securityContext": runtime.security_context(versions.image("llm-d-disagg-sidecar")),
     }
 
 
@@ -327,6 +270,7 @@ def _epp_container(ctx: RenderContext, model: Model, n: Names) -> dict[str, Any]
         "readinessProbe": {**health, "periodSeconds": 2},
         "resources": resources,
         "volumeMounts": [{"name": "epp-config", "mountPath": router.EPP_CONFIG_DIR, "readOnly": True}],
+        "securityContext": runtime.security_context(versions.image("llm-d-epp")),
     }
 
 
@@ -344,6 +288,7 @@ def _proxy_container(model: Model, n: Names) -> dict[str, Any]:
         "readinessProbe": {"tcpSocket": {"port": router.PROXY_PORT}, "periodSeconds": 5},
         "resources": resources,
         "volumeMounts": [{"name": "proxy-config", "mountPath": "/etc/envoy", "readOnly": True}],
+        "securityContext": runtime.security_context(versions.image("llm-d-envoy")),  # listens above 1024
     }
 
 
@@ -366,6 +311,7 @@ def _tokenizer_container(model: Model) -> dict[str, Any]:
                            "failureThreshold": 60}
     c["resources"] = {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}}
     c["volumeMounts"] = [{"name": "tokenizer-cache", "mountPath": "/tokenizer-cache"}]
+    c["securityContext"] = runtime.security_context(c["image"])
     return c
 
 

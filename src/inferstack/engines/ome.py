@@ -226,7 +226,8 @@ def runner(model: Model, placement: Placement, role: Role, multinode: MultiNode 
 
 
 def _with_volumes(volumes: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, Any]:
-    pod: dict[str, Any] = {"runner": container}
+    # serving pods never call the Kubernetes API (only the router does, with the account OME gives it)
+    pod: dict[str, Any] = {"runner": container, "automountServiceAccountToken": False}
     if volumes:
         pod["volumes"] = volumes
     return pod
@@ -256,6 +257,8 @@ def router_selector(ctx: RenderContext, model: Model, component: str) -> list[st
 
 
 def router_runner(ctx: RenderContext, model: Model) -> dict[str, Any]:
+    from ..components import runtime as server
+
     args = ["--host", "0.0.0.0", "--port", str(PORT), "--service-discovery",
             "--service-discovery-namespace", ctx.namespace, "--service-discovery-port", str(PORT)]
     if model.disaggregation:
@@ -273,6 +276,7 @@ def router_runner(ctx: RenderContext, model: Model) -> dict[str, Any]:
         "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
         "readinessProbe": {"httpGet": {"path": "/readiness", "port": PORT}, "periodSeconds": 10, "failureThreshold": 3},
         "livenessProbe": {"httpGet": {"path": "/liveness", "port": PORT}, "periodSeconds": 30, "failureThreshold": 5},
+        "securityContext": server.security_context(versions.image("sglang-router")),
     })
 
 

@@ -6,7 +6,7 @@ program, `diff` and `compare`.
 
 from __future__ import annotations
 
-from ..components import cluster, gateway, gpu, namespaces, observability, scheduling
+from ..components import cluster, gateway, gpu, namespaces, network_policy, observability, scheduling
 from ..engines import get_engine
 from ..spec.model import Stack
 from .context import RenderContext
@@ -39,6 +39,7 @@ def render_stack(stack: Stack, engine: str | None = None, *, infrastructure_only
         observability.render(ctx)
         _render_benchmarks(ctx)
     namespaces.render(ctx)
+    network_policy.render(ctx)
 
     order = {p: i for i, p in enumerate(PHASES)}
     objects = sorted(ctx.objects, key=lambda o: order[o.phase])  # stable: keeps creation order within a phase

@@ -1,5 +1,6 @@
 """Check a render before it is written: every manifest through `inferstack check` (built-in schemas,
-pinned CRDs, CEL). Without the pinned CRDs the check cannot run; the caller decides what that means.
+pinned CRDs, CEL) and the mandatory policies. Without the pinned CRDs the schema check cannot run;
+the caller decides what that means. The policies need nothing but the objects.
 
 The objects are checked as they are in memory, not dumped to YAML and parsed back: the writer's
 dump reads back as exactly the same data (`is_plain_json` makes sure of it, object by object), so
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from ..check.objects import LazyDocument, LazyStream, SourcedObject, expand_lists, is_plain_json
 from ..check.report import CheckReport
-from ..errors import UsageError
+from ..errors import Diagnostic, UsageError
 from .result import Rendered
 from .writer import dump_documents, render_files
 
@@ -22,14 +23,13 @@ def check_rendered(rendered: Rendered, crd_dir: str | None = None, prefix: str =
     from ..check.checker import get_checker
 
     checker = get_checker(rendered.stack.kubernetes_version, crd_dir)
-    objects = _in_memory(rendered, prefix)
+    objects = rendered_objects(rendered, prefix)
     if objects is None:
-        texts = {f"{prefix}/{name}": text for name, text in render_files(rendered).items() if name.startswith("manifests/")}
-        return checker.check_texts(texts)
+        return checker.check_texts(manifest_texts(rendered, prefix))
     return checker.check_objects(objects, files=len(rendered.by_phase()))
 
 
-def _in_memory(rendered: Rendered, prefix: str) -> list[SourcedObject] | None:
+def rendered_objects(rendered: Rendered, prefix: str = "<rendered>") -> list[SourcedObject] | None:
     """The rendered objects with their manifest file and lazily computed positions, or None when one
     of them is not plain JSON data (its YAML text would not read back as the same data)."""
     out: list[SourcedObject] = []
@@ -51,3 +51,18 @@ def crds_available(crd_dir: str | None = None) -> bool:
     except UsageError:
         return False
     return True
+
+
+def manifest_texts(rendered: Rendered, prefix: str = "<rendered>") -> dict[str, str]:
+    return {f"{prefix}/{name}": text for name, text in render_files(rendered).items() if name.startswith("manifests/")}
+
+
+def policy_findings(rendered: Rendered, prefix: str = "<rendered>", advisory: bool = False) -> list[Diagnostic]:
+    """The policy diagnostics of a render (mandatory rules only, unless `advisory`), with real lines."""
+    from ..policy import ADVISORY, MANDATORY, check_objects, check_texts, select
+
+    rules = select((MANDATORY, ADVISORY) if advisory else (MANDATORY,))
+    objects = rendered_objects(rendered, prefix)
+    if objects is None:
+        return check_texts(manifest_texts(rendered, prefix), rules).diagnostics
+    return check_objects(objects, rules=rules).diagnostics

@@ -13,6 +13,10 @@ def _ms(v) -> str:
     return "–" if v is None else f"{v:,.1f}"
 
 
+def _count(v) -> str:
+    return "–" if v is None else str(v)
+
+
 def _num(v, digits: int = 2) -> str:
     return "–" if v is None else f"{v:,.{digits}f}"
 
@@ -101,23 +105,27 @@ def results_blocks(cmp: Comparison) -> list[Block]:
     for engine in sorted(cmp.results):
         rows = []
         for doc in cmp.results[engine]:
+            server = doc["run"].get("side") == "server"
+            label = (doc["run"].get("benchmark") or doc["run"]["tool"]) + (" (server-side)" if server else "")
             for s in doc["stages"]:
                 lat, thr = s["latencyMs"], s["throughput"]
                 rate = s["load"].get("requestedRate")
                 conc = s["load"].get("concurrency")
                 slo = (s.get("slo") or {}).get("met")
-                rows.append([doc["run"].get("benchmark") or doc["run"]["tool"],
+                rows.append([label,
                              _num(rate) if rate is not None else (f"c={conc}" if conc else "–"),
-                             str(s["requests"]["ok"]), str(s["requests"]["failed"]),
+                             _count(s["requests"].get("ok")), _count(s["requests"].get("failed")),
                              _ms(_get(lat, "ttft", "p50")), _ms(_get(lat, "ttft", "p95")),
                              _ms(_get(lat, "tpot", "p50")), _ms(_get(lat, "tpot", "p95")), _ms(_get(lat, "e2e", "p95")),
                              _num(thr.get("requestsPerSecond")), _num(thr.get("outputTokensPerSecond"), 1),
                              {True: "met", False: "missed", None: "–"}[slo],
                              _num(s.get("costPerMillionOutputTokensUSD"))])
                 x = thr.get("outputTokensPerSecond")
-                y = _get(lat, "ttft", "p95") or _get(lat, "ttft", "p99") or _get(lat, "ttft", "mean")
-                if x is not None and y is not None:
+                y = _get(lat, "ttft", "p95")  # the plot says p95: stages without one are left out
+                if x is not None and y is not None and not server:
                     curve.setdefault(engine, []).append((x, y))
+            if server:
+                continue  # the server's own population of requests: tables only
             last = doc["stages"][-1]["latencyMs"]
             ttft_bars[engine] = [_get(last, "ttft", p) for p in ("p50", "p90", "p99")]
             tpot_bars[engine] = [_get(last, "tpot", p) for p in ("p50", "p90", "p99")]

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..bench.schema import first_error
 from ..engines import get_engine
 from ..engines.features import FEATURES, features_used
 from ..errors import Diagnostic, RenderRefused, UsageError
-from ..paths import data_dir
 from ..render.pipeline import render_stack
 from ..render.result import Rendered
 from ..spec.validate import validate_text
-
-RESULT_SCHEMA = "bench-result.v1.schema.json"
 
 
 @dataclass
@@ -98,13 +95,6 @@ def footprint(rendered: Rendered) -> dict[str, Any]:
     }
 
 
-@cache
-def _result_validator():
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(json.loads((data_dir("schemas") / RESULT_SCHEMA).read_text(encoding="utf-8")))
-
-
 def load_results(directory: Path) -> dict[str, list[dict]]:
     """BenchmarkResult documents under `directory`, grouped by engine (validated against the schema)."""
     if not directory.is_dir():
@@ -117,10 +107,9 @@ def load_results(directory: Path) -> dict[str, list[dict]]:
             raise UsageError(f"{path}: not a JSON result document ({exc})") from None
         if not isinstance(doc, dict) or doc.get("kind") != "BenchmarkResult":
             continue
-        errors = sorted(_result_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
-        if errors:
-            where = "/".join(str(p) for p in errors[0].absolute_path)
-            raise UsageError(f"{path}: not a valid BenchmarkResult at /{where}: {errors[0].message}")
+        error = first_error(doc)
+        if error:
+            raise UsageError(f"{path}: not a valid BenchmarkResult at {error}")
         engine = doc["stack"].get("engine") or "unknown"
         grouped.setdefault(engine, []).append(doc)
     if not grouped:

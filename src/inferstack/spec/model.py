@@ -284,6 +284,7 @@ class Stack:
     models: tuple[Model, ...]
     benchmarks: tuple[Benchmark, ...]
     prometheus: bool
+    network_policy: bool = False  # spec.security.networkPolicy: default-deny ingress for the model namespace
     document: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def pool(self, name: str) -> NodePool:
@@ -483,5 +484,6 @@ def build_stack(doc: dict, default_kubernetes_version: str) -> Stack:
         models=tuple(models),
         benchmarks=tuple(benchmarks),
         prometheus=spec["observability"]["prometheus"],
+        network_policy=spec["security"]["networkPolicy"],
         document=doc,
     )
