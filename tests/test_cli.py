@@ -175,3 +175,16 @@ def test_render_refuses_output_that_breaks_a_mandatory_policy(tmp_path, capsys, 
     assert not out.exists()
     assert main(["render", spec, "--out", str(out), "--no-check", "--no-policies"]) == 0
     assert (out / "manifests" / "30-models.yaml").exists()
+
+
+@pytest.mark.parametrize(("command", "paused"), [("validate", True), ("rules", False)])
+def test_the_cycle_collector_pauses_only_while_a_short_command_runs(command, paused, monkeypatch):
+    import gc
+
+    import inferstack.cli as cli
+
+    seen = []
+    monkeypatch.setattr(cli, f"cmd_{command}", lambda args: seen.append(gc.isenabled()) or 0)
+    argv = [command, str(EXAMPLES[0])] if command == "validate" else [command]
+    assert gc.isenabled() and main(argv) == 0
+    assert seen == [not paused] and gc.isenabled()

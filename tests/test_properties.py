@@ -107,3 +107,15 @@ def test_the_compiled_spec_schema_accepts_every_example():
 
     assert _fast_check() is not None
     assert all(is_valid_fast(doc) for doc in EXAMPLE_DOCS)
+
+
+TOKENS = ["hf_" + "a" * 34, "sk-" + "b" * 24, "AKIA" + "C" * 16, "ghp_" + "d" * 36, "github_pat_" + "e" * 40,
+          "glpat-" + "f" * 20, "xoxb-" + "1" * 12, "eyJhbGciOiJI.eyJzdWIiOiIx.sig", "-----BEGIN RSA PRIVATE KEY-----"]
+
+
+@given(st.one_of(st.text(max_size=60), st.builds(lambda a, t, b: a + t + b, st.text(max_size=8),
+                                                 st.sampled_from(TOKENS), st.text(max_size=8))))
+def test_the_credential_prefilter_finds_what_the_patterns_find(text):
+    from inferstack.spec.semantic import TOKEN_PATTERNS, find_literal_secret
+
+    assert find_literal_secret(text) == next((what for pattern, what in TOKEN_PATTERNS if pattern.search(text)), None)

@@ -58,7 +58,7 @@ class Checker:
         self.kubernetes_version = kubernetes_minor(kubernetes_version)
         crd_path, origin = locations.crd_dir(crd_dir)
         cache_root = Path(cache_dir) if cache_dir is not None else locations.cache_dir()
-        self.builtins = BuiltinKinds(self.kubernetes_version)
+        self.builtins = BuiltinKinds(self.kubernetes_version, cache_root)
         self.crds = CrdCatalog(crd_path, CrdCache(cache_root, OBJECT_META_REF), pinned_crds, origin)
         self._schemas: SchemaSet | None = None
         self._targets: dict[tuple[str, str], Target] = {}

@@ -562,6 +562,8 @@ TOKEN_PATTERNS = (
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"), "a JSON web token"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
 )
+# One search that tells whether any pattern matches (most strings match none); the first pattern in order names it.
+ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in TOKEN_PATTERNS))
 SECRET_ENV_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|CREDENTIAL)", re.I)
 
 
@@ -577,6 +579,8 @@ def _strings(value, path=()):
 
 
 def find_literal_secret(text: str) -> str | None:
+    if not ANY_TOKEN.search(text):
+        return None
     for pattern, what in TOKEN_PATTERNS:
         if pattern.search(text):
             return what
