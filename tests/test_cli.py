@@ -188,3 +188,14 @@ def test_the_cycle_collector_pauses_only_while_a_short_command_runs(command, pau
     argv = [command, str(EXAMPLES[0])] if command == "validate" else [command]
     assert gc.isenabled() and main(argv) == 0
     assert seen == [not paused] and gc.isenabled()
+
+
+def test_render_works_when_the_cache_folder_cannot_be_used(tmp_path, crds):
+    """The caches (CRD schemas, kinds index, built-in schemas, compiled templates) are optional."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    env = {"PATH": "/usr/bin:/bin", "INFERSTACK_CACHE_DIR": str(blocked)}
+    r = subprocess.run([sys.executable, "-m", "inferstack.cli", "render", str(EXAMPLES[0]), "--out", str(tmp_path / "out"),
+                        "--crds", str(crds)], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "summary.json").is_file()

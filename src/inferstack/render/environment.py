@@ -52,6 +52,12 @@ class _TemplateCache(jinja2.FileSystemBytecodeCache):
     this module's hash (the environment's options) and Jinja's version. A cache that cannot be
     written is not an error."""
 
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:  # the folder is not there or not a folder: compile
+            pass
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             os.makedirs(self.directory, exist_ok=True)
