@@ -30,6 +30,7 @@ def from_text(rendered, crds, prefix=PREFIX):
 
 
 def same_report(rendered, crds):
+    before = copy.deepcopy([o.body for o in rendered.objects])
     fast, slow = check_rendered(rendered, str(crds), prefix=PREFIX), from_text(rendered, crds)
     assert [d.text() for d in fast.diagnostics] == [d.text() for d in slow.diagnostics]
     assert (fast.objects, fast.files, fast.cel.evaluated, dict(fast.cel.skipped)) == \
@@ -37,6 +38,7 @@ def same_report(rendered, crds):
     policies = policy_findings(rendered, prefix=PREFIX, advisory=True)
     texts = policy_texts(manifest_texts(rendered, PREFIX), select()).diagnostics
     assert [d.text() for d in policies] == [d.text() for d in texts]
+    assert [o.body for o in rendered.objects] == before, "checking changed the objects render writes"
     return fast
 
 
