@@ -175,3 +175,27 @@ def test_render_refuses_output_that_breaks_a_mandatory_policy(tmp_path, capsys, 
     assert not out.exists()
     assert main(["render", spec, "--out", str(out), "--no-check", "--no-policies"]) == 0
     assert (out / "manifests" / "30-models.yaml").exists()
+
+
+@pytest.mark.parametrize(("command", "paused"), [("validate", True), ("rules", False)])
+def test_the_cycle_collector_pauses_only_while_a_short_command_runs(command, paused, monkeypatch):
+    import gc
+
+    import inferstack.cli as cli
+
+    seen = []
+    monkeypatch.setattr(cli, f"cmd_{command}", lambda args: seen.append(gc.isenabled()) or 0)
+    argv = [command, str(EXAMPLES[0])] if command == "validate" else [command]
+    assert gc.isenabled() and main(argv) == 0
+    assert seen == [not paused] and gc.isenabled()
+
+
+def test_render_works_when_the_cache_folder_cannot_be_used(tmp_path, crds):
+    """The caches (CRD schemas, kinds index, built-in schemas, compiled templates) are optional."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    env = {"PATH": "/usr/bin:/bin", "INFERSTACK_CACHE_DIR": str(blocked)}
+    r = subprocess.run([sys.executable, "-m", "inferstack.cli", "render", str(EXAMPLES[0]), "--out", str(tmp_path / "out"),
+                        "--crds", str(crds)], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "summary.json").is_file()

@@ -192,3 +192,16 @@ def test_immutable_table_covers_crd_transition_rules(group_kind):
     from inferstack.diff.immutable import IMMUTABLE_FIELDS
 
     assert IMMUTABLE_FIELDS[group_kind]
+
+
+def test_cli_reports_a_side_its_engine_refuses_to_render(tmp_path, capsys, monkeypatch):
+    from inferstack.errors import RenderRefused
+
+    def refuse(stack):
+        raise RenderRefused("the benchmark cannot send the headers this endpoint needs")
+
+    monkeypatch.setattr("inferstack.diff.render_stack", refuse)
+    spec = ROOT / "examples" / "quickstart-kind.yaml"
+    assert main(["diff", str(spec), str(spec)]) == 1
+    err = capsys.readouterr().err
+    assert "inferstack: error:" in err and "cannot send the headers" in err and "internal error" not in err

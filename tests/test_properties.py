@@ -1,11 +1,11 @@
 """Property tests: no input makes validate raise; every problem is a diagnostic with a rule,
-a JSON path and a position. `HYPOTHESIS_PROFILE=long` runs a longer profile on demand."""
+a JSON path and a position. `HYPOTHESIS_PROFILE=long` runs a longer profile on demand (the
+profiles are registered in conftest.py)."""
 
 import copy
-import os
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from inferstack.errors import Diagnostic
@@ -13,10 +13,6 @@ from inferstack.rule_catalog import RULES
 from inferstack.spec.validate import validate_text
 
 from .conftest import EXAMPLES
-
-settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 EXAMPLE_DOCS = [yaml.safe_load(e.read_text()) for e in EXAMPLES]
 
@@ -96,3 +92,30 @@ def test_huge_spec_is_handled():
     doc["spec"]["models"] = [dict(doc["spec"]["models"][0], name=f"m{i}") for i in range(2000)]
     result = validate_text(yaml.safe_dump(doc), "huge.yaml")
     assert_clean(result)
+
+
+@given(mutated_examples())
+def test_the_compiled_spec_schema_agrees_with_jsonschema(doc):
+    """`validate` skips jsonschema when the compiled schema accepts a spec: the two must agree."""
+    from inferstack.spec.schema import _validator, is_valid_fast
+
+    assert is_valid_fast(doc) == _validator().is_valid(doc)
+
+
+def test_the_compiled_spec_schema_accepts_every_example():
+    from inferstack.spec.schema import _fast_check, is_valid_fast
+
+    assert _fast_check() is not None
+    assert all(is_valid_fast(doc) for doc in EXAMPLE_DOCS)
+
+
+TOKENS = ["hf_" + "a" * 34, "sk-" + "b" * 24, "AKIA" + "C" * 16, "ghp_" + "d" * 36, "github_pat_" + "e" * 40,
+          "glpat-" + "f" * 20, "xoxb-" + "1" * 12, "eyJhbGciOiJI.eyJzdWIiOiIx.sig", "-----BEGIN RSA PRIVATE KEY-----"]
+
+
+@given(st.one_of(st.text(max_size=60), st.builds(lambda a, t, b: a + t + b, st.text(max_size=8),
+                                                 st.sampled_from(TOKENS), st.text(max_size=8))))
+def test_the_credential_prefilter_finds_what_the_patterns_find(text):
+    from inferstack.spec.semantic import TOKEN_PATTERNS, find_literal_secret
+
+    assert find_literal_secret(text) == next((what for pattern, what in TOKEN_PATTERNS if pattern.search(text)), None)

@@ -117,3 +117,32 @@ def test_infrastructure_passes_check(example, crds):
 
     report = check_rendered(infra(example), str(crds))
     assert [d.text() for d in report.diagnostics] == []
+
+
+def with_cpu_pool(example: str) -> str:
+    """The example with a CPU pool that names no instance type (only accelerator pools must)."""
+    doc = yaml.safe_load((ROOT / "examples" / f"{example}.yaml").read_text())
+    doc["spec"]["cluster"]["nodePools"].insert(0, {"name": "cpu", "minNodes": 0, "maxNodes": 3})
+    return yaml.safe_dump(doc)
+
+
+@pytest.mark.parametrize("example", ["eks-h100-pd", "aks-lora-autoscaling"])
+def test_karpenter_cpu_pool_without_instance_type_lets_karpenter_choose(example, crds):
+    from inferstack.render.verify import check_rendered
+    from inferstack.spec.validate import validate_text
+
+    result = validate_text(with_cpu_pool(example), "cpu-pool.yaml")
+    assert result.ok, result.diagnostics
+    rendered = render_stack(result.stack, infrastructure_only=True)
+    pool = next(o.body for o in rendered.objects if o.kind == "NodePool" and o.name.endswith("-cpu"))
+    keys = [r["key"] for r in pool["spec"]["template"]["spec"]["requirements"]]
+    assert keys == ["karpenter.sh/capacity-type"]
+    assert check_rendered(rendered, str(crds)).ok
+
+
+def test_gke_pool_without_instance_type_is_refused():
+    from inferstack.spec.validate import validate_text
+
+    result = validate_text(with_cpu_pool("gke-multinode"), "cpu-pool.yaml")
+    assert [(d.rule, d.path) for d in result.diagnostics if d.severity == "error"] == \
+        [("INF232", "$.spec.cluster.nodePools[0]")]

@@ -4,6 +4,7 @@ commands never load Pulumi and start fast."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from . import __version__
@@ -160,6 +161,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         outcome = diff_sides(base, head)
         if outcome.diff is None:
             _print_diagnostics(outcome.diagnostics)
+            for reason in outcome.refused:
+                print(f"inferstack: error: {reason}", file=sys.stderr)
             invalid = True
         else:
             diffs.append(outcome.diff)
@@ -418,9 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that run briefly and make few reference cycles: the cyclic garbage collector would spend
+# 15-20% of a render scanning the schemas and objects the run keeps alive anyway (reference counting
+# frees the rest). It is paused while such a command runs. `preview` (Pulumi's runtime) keeps it.
+PAUSE_GC = frozenset({"validate", "render", "check", "diff", "compare", "postrender"})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    paused = args.command in PAUSE_GC and gc.isenabled()
+    if paused:
+        gc.disable()
     try:
         return args.func(args)
     except UsageError as exc:
@@ -433,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly, without a traceback
         print(f"inferstack: internal error: {type(exc).__name__}: {exc} (please report this)", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if paused:
+            gc.enable()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,7 +57,7 @@ _RULES = (
     Rule("INF228", "runtime-source", "error", "The runtime cannot load weights from this source (SGLang reads hf:// and pvc://; vLLM also streams s3:// and gs://)."),
     Rule("INF229", "runtime-feature", "error", "The runtime cannot do what the model asks: KV offload is vLLM's LMCache connector, one KV connector per server."),
     Rule("INF231", "provider-field", "error", "A pool field that the cluster provider does not accept (nodes on clouds, min/maxNodes or instanceType on kind)."),
-    Rule("INF232", "provider-missing-field", "error", "A pool field the cluster provider requires (instanceType on cloud accelerator pools, nodes on kind)."),
+    Rule("INF232", "provider-missing-field", "error", "A pool field the cluster provider requires (instanceType on cloud accelerator pools and on every GKE pool, nodes on kind)."),
     Rule("INF233", "simulated-gpus", "error", "simulated: true is only valid on kind, and simulated and real GPUs cannot be mixed in one cluster."),
     Rule("INF234", "device-plugin", "error", "The device plugin must match the provider and the accelerator vendor of the pools."),
     Rule("INF235", "topology-provider", "error", "Static topology (pool topology, discovery static) needs kind or existing; clouds discover tiers from node labels."),

@@ -29,3 +29,25 @@ def test_kubernetes_versions(given, minor):
 def test_unsupported_kubernetes_version():
     with pytest.raises(UsageError, match="supported: 1.30"):
         kubernetes_minor("1.29")
+
+
+def test_the_adjusted_definitions_are_cached_and_read_back_the_same(tmp_path, monkeypatch):
+    from inferstack.check import builtin_kinds
+
+    fresh = builtin_kinds.load_definitions("1.34")
+    assert builtin_kinds.cached_definitions("1.34", tmp_path) == fresh
+    assert len(list((tmp_path / "builtin-schemas").glob("1.34-*.json"))) == 1
+
+    def no_parsing(minor):
+        raise AssertionError("the cache entry was not used")
+
+    monkeypatch.setattr(builtin_kinds, "load_definitions", no_parsing)
+    assert BuiltinKinds("1.34", tmp_path).document == fresh
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_definitions(tmp_path):
+    from inferstack.check import builtin_kinds
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    assert builtin_kinds.cached_definitions("1.34", blocked) == builtin_kinds.load_definitions("1.34")

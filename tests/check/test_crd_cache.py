@@ -79,3 +79,27 @@ def test_all_pinned_sets_are_required_by_default(tmp_path, monkeypatch):
     monkeypatch.setenv("INFERSTACK_CACHE_DIR", str(tmp_path))
     with pytest.raises(UsageError, match=r"pinned CRDs not found in .*crds \(from the user cache"):
         Checker("1.34")
+
+
+def test_the_kinds_index_is_kept_and_follows_changed_files(crd_copy, tmp_path, monkeypatch):
+    from inferstack.check import crd_catalog
+
+    cache = tmp_path / "cache"
+    checker = Checker("1.34", crd_copy, cache_dir=cache, pinned_crds=VOLCANO)
+    assert checker.crds.index() == {("topology.volcano.sh", "HyperNode"): crd_copy / "volcano" / "v1.15.1" / "hypernode.yaml"}
+    saved = list((cache / "crd-schemas").glob("*/kinds-index.json"))
+    assert len(saved) == 1
+
+    def no_reading(path):
+        raise AssertionError(f"{path} was read although the kinds index lists it")
+
+    monkeypatch.setattr(crd_catalog, "header_kinds", no_reading)
+    again = Checker("1.34", crd_copy, cache_dir=cache, pinned_crds=VOLCANO)
+    assert again.crds.index() == checker.crds.index()
+
+    monkeypatch.undo()
+    crd_file = crd_copy / "volcano" / "v1.15.1" / "hypernode.yaml"
+    crd_file.write_text(crd_file.read_text().replace("kind: HyperNode", "kind: HyperNet"))
+    os.utime(crd_file, ns=(crd_file.stat().st_atime_ns, crd_file.stat().st_mtime_ns + 10**9))
+    changed = Checker("1.34", crd_copy, cache_dir=cache, pinned_crds=VOLCANO)
+    assert list(changed.crds.index()) == [("topology.volcano.sh", "HyperNet")]

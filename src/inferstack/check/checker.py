@@ -58,7 +58,7 @@ class Checker:
         self.kubernetes_version = kubernetes_minor(kubernetes_version)
         crd_path, origin = locations.crd_dir(crd_dir)
         cache_root = Path(cache_dir) if cache_dir is not None else locations.cache_dir()
-        self.builtins = BuiltinKinds(self.kubernetes_version)
+        self.builtins = BuiltinKinds(self.kubernetes_version, cache_root)
         self.crds = CrdCatalog(crd_path, CrdCache(cache_root, OBJECT_META_REF), pinned_crds, origin)
         self._schemas: SchemaSet | None = None
         self._targets: dict[tuple[str, str], Target] = {}
@@ -68,10 +68,10 @@ class Checker:
 
     # -- public API -----------------------------------------------------------------------------
 
-    def check_objects(self, objects: Iterable[Any], *, source: str | None = None) -> CheckReport:
+    def check_objects(self, objects: Iterable[Any], *, source: str | None = None, files: int = 0) -> CheckReport:
         """Check in-memory objects: dicts (reported under `source`, e.g. `<rendered>/manifests/30-models.yaml`)
-        or SourcedObjects that carry their own file name and positions."""
-        return self._run(as_sourced(objects, source), [], files=0)
+        or SourcedObjects that carry their own file name and positions. `files` is what the report counts."""
+        return self._run(as_sourced(objects, source), [], files=files)
 
     def check_texts(self, texts: Mapping[str, str | bytes]) -> CheckReport:
         """Check YAML/JSON streams held in memory, e.g. rendered manifests, keyed by the file name to

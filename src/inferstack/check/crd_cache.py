@@ -5,10 +5,15 @@ milliseconds. One entry per CRD file, in a folder named after its path:
 
     <cache>/crd-schemas/<format>-<version>-<code hash>/<sha256(path)[:24]>/meta.json   kinds, versions, scopes
     <cache>/crd-schemas/<format>-<version>-<code hash>/<sha256(path)[:24]>/<n>-<version>.json   one schema
+    <cache>/crd-schemas/<format>-<version>-<code hash>/kinds-index.json   (group, kind) per CRD file
 
 `meta.json` records the file's size and mtime; an entry whose file changed is rebuilt. Schema
 files are written before meta.json, each atomically, so a reader never sees a half entry. A
 cache that cannot be written is not an error: the entry then lives in memory only.
+
+`kinds-index.json` lets a new process find the file of a kind without opening every CRD file
+(a first check parses only the files of the kinds it meets, so most files have no entry): each
+CRD file's kinds with the same size/mtime stamp, rewritten when a file's stamp changes.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .openapi import translate_version
 # Bump when the entry layout changes. The folder name also carries a hash of the code that writes
 # the entries, so a changed translation never reads entries an older one wrote.
 CACHE_FORMAT = 1
+KINDS_INDEX = "kinds-index.json"
 
 
 def _code_tag() -> str:
@@ -79,7 +85,7 @@ class CrdFileEntry:
         return schema
 
 
-def _stamp(path: Path) -> dict:
+def stamp(path: Path) -> dict:
     st = path.stat()
     return {"source": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
@@ -118,22 +124,41 @@ class CrdCache:
         folder = self._folder(source)
         if folder is None:
             return None
-        entry = self._read(folder, _stamp(source))
+        entry = self._read(folder, stamp(source))
         return entry.kinds if entry else None
+
+    def kinds_index(self) -> dict[str, dict]:
+        """str(resolved CRD file) -> {"stamp": ..., "kinds": [[group, kind], ...]}, as last saved."""
+        if self.root is None:
+            return {}
+        try:
+            index = json.loads((self.root / KINDS_INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return index if isinstance(index, dict) else {}
+
+    def save_kinds_index(self, index: dict[str, dict]) -> None:
+        if self.root is None:
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _atomic_write(self.root / KINDS_INDEX, json.dumps(index, indent=0, sort_keys=True))
+        except OSError:
+            pass  # a read-only cache: the index is rebuilt next time
 
     def load(self, source: Path) -> CrdFileEntry:
         source = source.resolve()
         folder = self._folder(source)
-        stamp = _stamp(source)
+        current = stamp(source)
         if folder is not None:
-            entry = self._read(folder, stamp)
+            entry = self._read(folder, current)
             if entry is not None:
                 self.hits += 1
                 return entry
         entry = self._parse(source, folder or Path())
         self.parsed += 1
         if folder is not None:
-            self._write(entry, stamp)
+            self._write(entry, current)
         return entry
 
     @staticmethod

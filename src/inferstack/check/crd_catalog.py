@@ -3,10 +3,11 @@
 Only `<crd dir>/<component>/<version>/` folders named in `versions.CRDS` are read (the folder may
 hold other versions). A missing pinned folder is a usage error.
 
-Finding a kind must not parse every CRD file (seconds, cold): the kinds index comes from each
-file's fresh cache entry, else from parsing only the file's head (`apiVersion` .. `spec.scope`,
-which precedes the large `versions` list in CRD files), else from parsing the whole file. A
-lookup then loads just the file that defines the kind.
+Finding a kind must not parse every CRD file (seconds, cold): the kinds index comes from the
+cache's kinds index (one small JSON file, checked against each file's size and mtime), else from
+each file's fresh cache entry, else from parsing only the file's head (`apiVersion` ..
+`spec.scope`, which precedes the large `versions` list in CRD files), else from parsing the whole
+file. A lookup then loads just the file that defines the kind.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import yaml
 
 from .. import versions
 from ..errors import UsageError
-from .crd_cache import CrdCache, CrdFileEntry, CrdKind, CrdVersion
+from .crd_cache import CrdCache, CrdFileEntry, CrdKind, CrdVersion, stamp
 
 CRD_SUFFIXES = (".yaml", ".yml", ".json")
 _VERSIONS_KEY = re.compile(r"^  versions:", re.M)
@@ -81,15 +82,29 @@ class CrdCatalog:
         """(group, kind) -> the CRD file that defines it."""
         if self._index is None:
             index: dict[tuple[str, str], Path] = {}
+            saved = self.cache.kinds_index()
+            changed = False
             for path in self.files:
-                cached = self.cache.cached_kinds(path)
-                keys = [(k.group, k.kind) for k in cached] if cached is not None else header_kinds(path)
-                if keys is None:
-                    keys = [(k.group, k.kind) for k in self._load(path).kinds]
-                for key in keys:
-                    index.setdefault(key, path)
+                source = path.resolve()
+                found = saved.get(str(source))
+                current = stamp(source)
+                if found is None or found.get("stamp") != current:
+                    found = {"stamp": current, "kinds": self._file_kinds(path)}
+                    saved[str(source)] = found
+                    changed = True
+                for group, kind in found["kinds"]:
+                    index.setdefault((group, kind), path)
+            if changed:
+                self.cache.save_kinds_index(saved)
             self._index = index
         return self._index
+
+    def _file_kinds(self, path: Path) -> list[tuple[str, str]]:
+        cached = self.cache.cached_kinds(path)
+        keys = [(k.group, k.kind) for k in cached] if cached is not None else header_kinds(path)
+        if keys is None:
+            keys = [(k.group, k.kind) for k in self._load(path).kinds]
+        return keys
 
     def find(self, group: str, kind: str) -> CrdKind | None:
         key = (group, kind)

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import ERROR, Diagnostic, UsageError, json_path
-from ..yaml_source import ReadRules, SourceDoc, decode, load_documents
+from ..yaml_source import MAX_DEPTH, MAX_NODES, ReadRules, SourceDoc, decode, load_documents
 
 CHECK_READ_RULES = ReadRules(syntax="CHK001", duplicate_key="CHK001", unsupported="CHK001", key_type="CHK001",
                              encoding="CHK001")
 FILE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+class Positions(Protocol):
+    def position(self, path: tuple) -> tuple[int, int]: ...
+
+
 @dataclass
 class SourcedObject:
-    """One object and its origin. `doc` gives line/column (absent for in-memory objects);
-    `base` is where the object sits inside that document (a `List`'s items)."""
+    """One object and its origin. `doc` gives line/column (a SourceDoc, or a LazyDocument; absent for
+    in-memory objects); `base` is where the object sits inside that document (a `List`'s items)."""
 
     data: Any
     file: str
-    doc: SourceDoc | None = None
+    doc: SourceDoc | Positions | None = None
     base: tuple = ()
 
     def position(self, path: tuple) -> tuple[int, int]:
@@ -52,6 +57,61 @@ def json_problems(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
     if isinstance(value, list):
         return [p for i, item in enumerate(value) for p in json_problems(item, path + (i,))]
     return [(path, f"a {type(value).__name__} is not JSON data")]
+
+
+class LazyStream:
+    """A YAML stream that is made and parsed only when a position in it is asked for.
+
+    For objects held in memory whose text is known to be their faithful dump (a render checked
+    before it is written): checking needs the data only, and a finding's line is rare enough to pay
+    for dumping and parsing the file then."""
+
+    def __init__(self, name: str, make_text: Callable[[], str]):
+        self.name = name
+        self._make_text = make_text
+        self._docs: list[SourceDoc] | None = None
+
+    def document(self, index: int) -> SourceDoc:
+        if self._docs is None:
+            self._docs, _ = load_documents(self._make_text(), self.name, CHECK_READ_RULES)
+        return self._docs[index]
+
+
+@dataclass(frozen=True)
+class LazyDocument:
+    """Document `index` of a LazyStream (documents of the stream are never empty)."""
+
+    stream: LazyStream
+    index: int
+
+    def position(self, path: tuple) -> tuple[int, int]:
+        return self.stream.document(self.index).position(path)
+
+
+def is_plain_json(value: Any) -> bool:
+    """True when `value` is exactly the data a YAML reader gives back for it: dicts with str keys,
+    lists, str, int, finite float, bool, None (no subclasses), within the reader's node and depth limits."""
+    stack = [(value, 0)]
+    nodes = 0
+    while stack:
+        item, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES or depth > MAX_DEPTH:
+            return False
+        kind = type(item)
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    return False
+                stack.append((child, depth + 1))
+        elif kind is list:
+            stack.extend((child, depth + 1) for child in item)
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not (kind is str or kind is int or kind is bool or item is None):
+            return False
+    return True
 
 
 def _reject_constant(name: str):

@@ -14,14 +14,13 @@ import json
 import math
 import shlex
 
-import yaml
-
 from .. import versions
 from ..bench.identity import run_identity
 from ..errors import RenderRefused
 from ..paths import data_dir
 from ..render.context import RenderContext, pool_tolerations
 from ..render.result import Endpoint
+from ..render.writer import safe_dump
 from ..spec.model import Benchmark, Model
 from . import runtime
 
@@ -109,7 +108,7 @@ def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
         argv = ["guidellm", "run",
                 "--backend", f"kind=openai_http,target={endpoint.base_url},model={bench.model}",
                 "--data", f"kind=synthetic_text,prompt_tokens={w.input_tokens},output_tokens={w.output_tokens}",
-                "--profile", yaml.safe_dump({"kind": "constant", "rate": list(w.rates)}, default_flow_style=True).strip(),
+                "--profile", safe_dump({"kind": "constant", "rate": list(w.rates)}, default_flow_style=True).strip(),
                 "--constraint", f"kind=max_duration,seconds={w.duration_seconds}",
                 "--output", "kind=json,path=/results/benchmarks.json"]
         lines.append(_sh(argv) + " || status=$?")
@@ -154,7 +153,7 @@ def render(ctx: RenderContext) -> None:
         data = {"preflight.sh": preflight, "verdict.py": verdict, "run.sh": run_script(bench, endpoint, model),
                 "run.json": json.dumps(identity, indent=2) + "\n"}
         if bench.tool == "inference-perf":
-            data["config.yml"] = yaml.safe_dump(inference_perf_config(bench, endpoint, model), sort_keys=False)
+            data["config.yml"] = safe_dump(inference_perf_config(bench, endpoint, model), sort_keys=False)
         component = f"benchmark/{bench.name}"
         ctx.render("benchmarks/configmap.yaml.j2", component, PHASE, name=name, namespace=ctx.namespace, data=data)
         headers = []

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import yaml
-
 from .. import versions
 from ..accelerators import PRODUCTS, provider_name
 from ..render.context import GKE_CLASS_LABEL, POOL_LABEL, RenderContext, compute_class_name
 from ..render.environment import render_object
+from ..render.writer import safe_dump
 from ..spec.model import NodePool, Stack
 
 PHASE = "00-cluster"
@@ -68,11 +67,11 @@ def node_labels(stack: Stack, pool: NodePool, index: int) -> dict[str, str]:
 
 def _taint_patch(pool: NodePool) -> str:
     taints = [{k: v for k, v in (("key", t.key), ("value", t.value), ("effect", t.effect)) if v is not None} for t in pool.taints]
-    return yaml.safe_dump({"kind": "JoinConfiguration", "nodeRegistration": {"taints": taints}}, sort_keys=False)
+    return safe_dump({"kind": "JoinConfiguration", "nodeRegistration": {"taints": taints}}, sort_keys=False)
 
 
 # kubeadm taints the control plane unless told otherwise; kind keeps that taint once there are workers.
-UNTAINTED_CONTROL_PLANE = yaml.safe_dump({"kind": "InitConfiguration", "nodeRegistration": {"taints": []}}, sort_keys=False)
+UNTAINTED_CONTROL_PLANE = safe_dump({"kind": "InitConfiguration", "nodeRegistration": {"taints": []}}, sort_keys=False)
 
 
 def every_worker_tainted(stack: Stack) -> bool:
@@ -134,7 +133,9 @@ def _disruption(pool: NodePool) -> dict | None:
 
 def _karpenter_pool(ctx: RenderContext, pool: NodePool, class_ref: dict, extra_requirements: list[dict]) -> None:
     requirements = [
-        {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": [pool.instance_type]},
+        # without an instanceType (a CPU pool may omit it), Karpenter picks among every instance type
+        *([{"key": "node.kubernetes.io/instance-type", "operator": "In", "values": [pool.instance_type]}]
+          if pool.instance_type else []),
         {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
         *extra_requirements,
     ]

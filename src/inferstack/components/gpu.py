@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import yaml
-
 from .. import versions
 from ..accelerators import PRODUCTS
 from ..render.context import RenderContext, pool_tolerations
 from ..render.result import Install
+from ..render.writer import safe_dump
 from .cluster import SIMULATED_POOL_LABEL
 
 COMPONENT = "gpu"
@@ -53,7 +52,7 @@ def sharing_config(ctx: RenderContext) -> str | None:
         "version": "v1",
         "sharing": {key: {"resources": [{"name": "nvidia.com/gpu", "replicas": stack.sharing_replicas}]}},
     }
-    return yaml.safe_dump(config, sort_keys=False)
+    return safe_dump(config, sort_keys=False)
 
 
 def _helm(name: str, chart_key: str, namespace: str, values: dict, provides: tuple[str, ...] = (), note=None) -> Install:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import yaml
-
 from .. import versions
 from ..render.context import RenderContext
 from ..render.environment import render_object
 from ..render.result import Install
+from ..render.writer import safe_dump
 from .cluster import kind_worker_names
 
 COMPONENT = "scheduling"
@@ -45,7 +44,7 @@ def scheduler_config(with_topology: bool) -> str:
             {"plugins": tier2},
         ],
     }
-    return yaml.safe_dump(config, sort_keys=False)
+    return safe_dump(config, sort_keys=False)
 
 
 def label_discovery(ctx: RenderContext) -> dict:

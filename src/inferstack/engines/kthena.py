@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from .. import versions
 from ..errors import RenderRefused
+from ..render.writer import safe_dump
 from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ def router_configuration(strategy: str) -> str:
             "Score": {"enabled": [{"name": name, "weight": weight} for name, weight in scores]},
         },
     }}
-    return yaml.safe_dump(config, sort_keys=False)
+    return safe_dump(config, sort_keys=False)
 
 
 def router_url(stack: Stack) -> str:

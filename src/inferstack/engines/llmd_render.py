@@ -346,7 +346,7 @@ def _render_router(ctx: RenderContext, model: Model, n: Names, component: str) -
                labels=ctx.model_labels(model), pool=n.base, pool_group=router.POOL_GROUP,
                config_file=router.EPP_CONFIG_FILE, config=router.config_text(config),
                proxy_config_name=n.proxy_config if standalone(ctx) else None,
-               proxy_config=router.config_text(router.envoy_config()),
+               proxy_config=router.envoy_config_text(),
                selector=pod_labels, pod_spec=pod_spec, service_ports=service_ports)
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 
-import yaml
-
+from ..render.writer import safe_dump
 from ..spec.model import Model
 
 ROUTER_VERSION = "v0.10.0"
@@ -229,7 +229,7 @@ def _config(plugins: list[dict], profiles: list[dict], sources: list[dict]) -> d
 
 
 def config_text(config: dict) -> str:
-    return yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=4096)
+    return safe_dump(config, sort_keys=False, default_flow_style=False, width=4096)
 
 
 # --- EPP container flags ------------------------------------------------------------------------------
@@ -296,6 +296,12 @@ _EXT_PROC = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.Exter
 _ROUTER = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 _HTTP_OPTIONS = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 DESTINATION_HEADER = "x-gateway-destination-endpoint"  # where the EPP writes the picked pod ip:port
+
+
+@cache
+def envoy_config_text() -> str:
+    """The Envoy bootstrap as YAML: the same for every pool, dumped once."""
+    return config_text(envoy_config())
 
 
 def envoy_config() -> dict:

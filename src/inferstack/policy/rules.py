@@ -40,7 +40,6 @@ CONTROLLER_SERVICE_ACCOUNTS: dict[str, tuple[str, ...] | None] = {
 BASELINE_CAPABILITIES = frozenset({"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
                                    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"})
 SECCOMP_CONFINED = ("RuntimeDefault", "Localhost")
-TOKEN_PATTERNS = None  # filled lazily from spec.semantic (the same patterns `validate` uses, rule INF401)
 CREDENTIAL_ENV = re.compile(r"(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|SECRET_?KEY|PRIVATE_?KEY|"
                             r"CREDENTIALS?)($|_)", re.I)
 REFERENCE_SUFFIXES = ("_PATH", "_FILE", "_DIR")  # names of files that hold the credential, not the credential
@@ -201,20 +200,11 @@ def namespace_pod_security(obj: dict, ctx: Context) -> Iterator[Finding]:
 
 # --- POL005 credentials only through Secret references -------------------------------------------------
 
-def _token_patterns():
-    global TOKEN_PATTERNS
-    if TOKEN_PATTERNS is None:
-        from ..spec.semantic import TOKEN_PATTERNS as patterns
-
-        TOKEN_PATTERNS = patterns
-    return TOKEN_PATTERNS
-
-
 def literal_token(text: str) -> str | None:
-    for pattern, what in _token_patterns():
-        if pattern.search(text):
-            return what
-    return None
+    """What credential `text` looks like (the patterns `validate` uses, rule INF401), or None."""
+    from ..spec.semantic import find_literal_secret
+
+    return find_literal_secret(text)
 
 
 def is_credential_name(name: str) -> bool:

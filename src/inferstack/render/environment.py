@@ -7,10 +7,14 @@ before anything uses it.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import yaml
 
 from ..paths import data_dir
@@ -42,10 +46,38 @@ def _finalize(value: Any) -> Any:
     raise TemplateBug(f"template emitted an unquoted value {value!r}: pipe it through | q")
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in the user cache, so a new process does not compile them again (about
+    2 ms a template). Jinja checks each entry against its template's source; the folder name carries
+    this module's hash (the environment's options) and Jinja's version. A cache that cannot be
+    written is not an error."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:  # the folder is not there or not a folder: compile
+            pass
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _template_cache() -> _TemplateCache:
+    from ..check.locations import cache_dir
+
+    tag = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:12]
+    return _TemplateCache(str(cache_dir() / "templates" / tag), "%s.jinja")
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        bytecode_cache=_template_cache(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

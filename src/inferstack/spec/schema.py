@@ -25,6 +25,32 @@ def _validator():
     return Draft202012Validator(spec_schema())
 
 
+@cache
+def _fast_check():
+    """The schema compiled into closures that only answer "valid or not" (`check.fastschema`): a
+    valid spec — the common case in pre-commit and CI — never imports jsonschema; an invalid one is
+    validated again by jsonschema, which explains every error. None when the schema cannot be compiled."""
+    from ..check.fastschema import NotCompilable, SchemaCompiler
+
+    try:
+        return SchemaCompiler({"": spec_schema()}, formats={}).compile(spec_schema())
+    except NotCompilable:
+        return None
+
+
+def is_valid_fast(data: Any) -> bool:
+    """True when the compiled check accepts `data`; False when it rejects it or cannot answer."""
+    from ..check.fastschema import NotCompilable
+
+    check = _fast_check()
+    if check is None:
+        return False
+    try:
+        return check(data)
+    except (NotCompilable, RecursionError):  # subschemas compile on first use
+        return False
+
+
 def _resolve(node: dict) -> dict:
     """Follow a local `$ref` (the spec schema only uses `#/$defs/...`)."""
     root = spec_schema()
@@ -155,6 +181,8 @@ def _bound_hint(error, path: tuple) -> str | None:
 
 def schema_diagnostics(doc: SourceDoc) -> list[Diagnostic]:
     """All schema problems, one per location, with anyOf noise collapsed."""
+    if is_valid_fast(doc.data):
+        return []
     by_path: dict[tuple, Diagnostic] = {}
     for error in _validator().iter_errors(doc.data):
         d = _diagnostic(doc, error)

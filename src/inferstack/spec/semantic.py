@@ -415,6 +415,9 @@ def provider_fields(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
             if pool.accelerator and "instanceType" not in raw:
                 yield doc.diag(base, "INF232", f"accelerator pool {pool.name!r} needs instanceType on {prov}",
                                {"eks": "e.g. p5.48xlarge", "gke": "e.g. a3-highgpu-8g", "aks": "e.g. Standard_ND96isr_H100_v5"}[prov])
+            elif prov == "gke" and "instanceType" not in raw:
+                yield doc.diag(base, "INF232", f"pool {pool.name!r} needs instanceType on gke",
+                               "the machine type its ComputeClass asks for, e.g. e2-standard-8")
             if pool.min_nodes is not None and pool.max_nodes is not None and pool.min_nodes > pool.max_nodes:
                 yield doc.diag(base + ("minNodes",), "INF105", f"minNodes {pool.min_nodes} is greater than maxNodes {pool.max_nodes}")
             elif pool.min_nodes and prov == "gke":
@@ -559,6 +562,8 @@ TOKEN_PATTERNS = (
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"), "a JSON web token"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
 )
+# One search that tells whether any pattern matches (most strings match none); the first pattern in order names it.
+ANY_TOKEN = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in TOKEN_PATTERNS))
 SECRET_ENV_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_KEY|CREDENTIAL)", re.I)
 
 
@@ -574,6 +579,8 @@ def _strings(value, path=()):
 
 
 def find_literal_secret(text: str) -> str | None:
+    if not ANY_TOKEN.search(text):
+        return None
     for pattern, what in TOKEN_PATTERNS:
         if pattern.search(text):
             return what
