@@ -85,6 +85,22 @@ def kv_transfer_config(connector: str, kv_role: str = "kv_both") -> str:
     return json.dumps({"kv_connector": KV_CONNECTORS_VLLM[connector], "kv_role": kv_role}, separators=(",", ":"))
 
 
+# the tensor / pipeline / data parallel flags of each runtime's server
+PARALLELISM_FLAGS = {
+    "vllm": ("--tensor-parallel-size", "--pipeline-parallel-size", "--data-parallel-size"),
+    "sglang": ("--tp-size", "--pp-size", "--dp-size"),
+}
+
+
+def parallelism_args(runtime: str, p) -> list[str]:
+    """The runtime's flags for the parallelism degrees above 1."""
+    out: list[str] = []
+    for flag, degree in zip(PARALLELISM_FLAGS[runtime], (p.tensor, p.pipeline, p.data), strict=True):
+        if degree > 1:
+            out += [flag, str(degree)]
+    return out
+
+
 def _vllm_args(model: Model, opts: ServerOptions) -> list[str]:
     p = parallelism(model, opts.role)
     args = [opts.model_path or model_ref(model), "--port", str(opts.port), "--served-model-name", model.name]
@@ -92,12 +108,7 @@ def _vllm_args(model: Model, opts: ServerOptions) -> list[str]:
         args += ["--revision", model.revision]
     if model.source_scheme in ("s3", "gs") and not opts.model_path:
         args += ["--load-format", "runai_streamer"]
-    if p.tensor > 1:
-        args += ["--tensor-parallel-size", str(p.tensor)]
-    if p.pipeline > 1:
-        args += ["--pipeline-parallel-size", str(p.pipeline)]
-    if p.data > 1:
-        args += ["--data-parallel-size", str(p.data)]
+    args += parallelism_args("vllm", p)
     if opts.multinode:
         mn = opts.multinode
         args += ["--nnodes", str(mn.nodes), "--node-rank", mn.rank, "--master-addr", mn.leader_address]
@@ -126,12 +137,7 @@ def _sglang_args(model: Model, opts: ServerOptions) -> list[str]:
             "--served-model-name", model.name, "--enable-metrics"]
     if model.revision and model.source_scheme == "hf" and not opts.model_path:
         args += ["--revision", model.revision]
-    if p.tensor > 1:
-        args += ["--tp-size", str(p.tensor)]
-    if p.pipeline > 1:
-        args += ["--pp-size", str(p.pipeline)]
-    if p.data > 1:
-        args += ["--dp-size", str(p.data)]
+    args += parallelism_args("sglang", p)
     if opts.multinode:
         mn = opts.multinode
         args += ["--nnodes", str(mn.nodes), "--node-rank", mn.rank, "--dist-init-addr", f"{mn.leader_address}:20000"]

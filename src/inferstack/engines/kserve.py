@@ -586,12 +586,7 @@ def vllm_args(ctx: RenderContext, m: Model, role: str | None, port: int, name: s
 
     p = role_parallelism(m, role)
     args = [MODEL_DIR, "--served-model-name", *served_names(ctx, m), "--port", str(port)]
-    if p.tensor > 1:
-        args += ["--tensor-parallel-size", str(p.tensor)]
-    if p.pipeline > 1:
-        args += ["--pipeline-parallel-size", str(p.pipeline)]
-    if p.data > 1:
-        args += ["--data-parallel-size", str(p.data)]
+    args += runtime.parallelism_args("vllm", p)
     if m.nodes_per_replica > 1:
         args += multinode_args(m, "vllm", worker)
     if not m.prefix_caching:
@@ -611,15 +606,12 @@ def vllm_args(ctx: RenderContext, m: Model, role: str | None, port: int, name: s
 
 
 def sglang_args(m: Model, role: str | None, port: int, *, worker: bool) -> list[str]:
+    from ..components import runtime
+
     p = role_parallelism(m, role)
     args = ["--model-path", MODEL_DIR, "--served-model-name", m.name, "--host", "0.0.0.0", "--port", str(port),
             "--enable-metrics"]
-    if p.tensor > 1:
-        args += ["--tp-size", str(p.tensor)]
-    if p.pipeline > 1:
-        args += ["--pp-size", str(p.pipeline)]
-    if p.data > 1:
-        args += ["--dp-size", str(p.data)]
+    args += runtime.parallelism_args("sglang", p)
     if m.nodes_per_replica > 1:
         args += multinode_args(m, "sglang", worker)
     if not m.prefix_caching:
