@@ -22,7 +22,7 @@ from .cel_values import CelValues
 from .crd_cache import CrdCache
 from .crd_catalog import CrdCatalog
 from .metadata import name_problems
-from .objects import SourcedObject, as_sourced, collect_files, json_problems, read_file, read_text
+from .objects import SourcedObject, as_sourced, collect_files, json_problems, read_files, read_texts
 from .report import CheckReport
 from .schema_errors import collapse, did_you_mean, findings, is_blocking
 from .structural import ActiveSubtrees, StructuralWalk
@@ -77,24 +77,14 @@ class Checker:
         """Check YAML/JSON streams held in memory, e.g. rendered manifests, keyed by the file name to
         report (`<rendered>/manifests/30-models.yaml`): findings get real lines without a file on disk."""
         start = time.perf_counter()
-        objects: list[SourcedObject] = []
-        diags: list[Diagnostic] = []
-        for name, text in texts.items():
-            found, problems = read_text(text, name)
-            objects += found
-            diags += problems
+        objects, diags = read_texts(texts.items())
         return self._run(objects, diags, files=len(texts), start=start)
 
     def check_paths(self, paths: Iterable[str | Path]) -> CheckReport:
         """Check files, and directories' *.yaml/*.yml/*.json recursively (multi-document YAML)."""
         start = time.perf_counter()
-        objects: list[SourcedObject] = []
-        diags: list[Diagnostic] = []
         files = collect_files(paths)
-        for path in files:
-            found, problems = read_file(path)
-            objects += found
-            diags += problems
+        objects, diags = read_files(files)
         return self._run(objects, diags, files=len(files), start=start)
 
     # -- the run --------------------------------------------------------------------------------

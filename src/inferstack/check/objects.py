@@ -154,13 +154,26 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def read_file(path: Path) -> tuple[list[SourcedObject], list[Diagnostic]]:
-    name = str(path)
+def read_texts(texts: Iterable[tuple[str, bytes | str]]) -> tuple[list[SourcedObject], list[Diagnostic]]:
+    """The objects of several named YAML streams, and the problems reading them."""
+    objects: list[SourcedObject] = []
+    problems: list[Diagnostic] = []
+    for name, raw in texts:
+        found, diags = read_text(raw, name)
+        objects += found
+        problems += diags
+    return objects, problems
+
+
+def read_files(files: Iterable[Path]) -> tuple[list[SourcedObject], list[Diagnostic]]:
+    return read_texts((str(path), _read_bytes(path)) for path in files)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"{name}: cannot read: {exc.strerror or exc}") from exc
-    return read_text(raw, name)
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
 def read_text(raw: bytes | str, name: str) -> tuple[list[SourcedObject], list[Diagnostic]]:

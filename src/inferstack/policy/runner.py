@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..check.objects import SourcedObject, collect_files, read_file, read_text
+from ..check.objects import SourcedObject, collect_files, read_files, read_texts
 from ..errors import ERROR, WARNING, Diagnostic, sort_diagnostics
 from .model import ADVISORY, MANDATORY, Context, Inventory, PolicyRule
 from .rules import POLICY_RULES
@@ -72,25 +72,15 @@ def check_paths(paths: Iterable[str | Path], rules: Sequence[PolicyRule] | None 
     """Files and directories (*.yaml, *.yml, *.json, recursively), all checked as one set; files that
     cannot be read as YAML are reported (CHK001) and their objects skipped."""
     start = time.perf_counter()
-    objects: list[SourcedObject] = []
-    problems: list[Diagnostic] = []
     files = collect_files(paths)
-    for path in files:
-        found, diags = read_file(path)
-        objects += found
-        problems += diags
+    objects, problems = read_files(files)
     return _report(objects, problems, len(files), start, rules)
 
 
 def check_texts(texts: Mapping[str, str | bytes], rules: Sequence[PolicyRule] | None = None) -> PolicyReport:
     """YAML streams held in memory (rendered manifests), keyed by the file name to report."""
     start = time.perf_counter()
-    objects: list[SourcedObject] = []
-    problems: list[Diagnostic] = []
-    for name, text in texts.items():
-        found, diags = read_text(text, name)
-        objects += found
-        problems += diags
+    objects, problems = read_texts(texts.items())
     return _report(objects, problems, len(texts), start, rules)
 
 
