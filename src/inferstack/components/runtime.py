@@ -294,12 +294,7 @@ def pod_spec(model: Model, placement: Placement, containers: list[dict[str, Any]
         spec["serviceAccountName"] = service_account
     else:
         spec["automountServiceAccountToken"] = False
-    if placement.scheduler_name:
-        spec["schedulerName"] = placement.scheduler_name
-    if placement.node_selector:
-        spec["nodeSelector"] = dict(placement.node_selector)
-    if placement.tolerations:
-        spec["tolerations"] = list(placement.tolerations)
+    spec.update(placement.pod_fields())
     if init_containers:
         spec["initContainers"] = init_containers
     spec["containers"] = containers

@@ -456,13 +456,7 @@ def engine_port(m: Model, role: str | None) -> int:
 
 
 def pod_template(ctx: RenderContext, m: Model, role: str | None, placement, *, worker: bool = False) -> dict[str, Any]:
-    spec: dict[str, Any] = {}
-    if placement.scheduler_name:
-        spec["schedulerName"] = placement.scheduler_name
-    if placement.node_selector:
-        spec["nodeSelector"] = dict(placement.node_selector)
-    if placement.tolerations:
-        spec["tolerations"] = list(placement.tolerations)
+    spec: dict[str, Any] = placement.pod_fields()
     init = init_containers(ctx, m, role)
     if init:
         spec["initContainers"] = init

@@ -283,17 +283,6 @@ def router_runner(ctx: RenderContext, model: Model) -> dict[str, Any]:
 # --- the InferenceService side: replicas and placement ------------------------------------------
 
 
-def _pod_placement(placement: Placement) -> dict[str, Any]:
-    pod: dict[str, Any] = {}
-    if placement.scheduler_name:
-        pod["schedulerName"] = placement.scheduler_name
-    if placement.node_selector:
-        pod["nodeSelector"] = dict(placement.node_selector)
-    if placement.tolerations:
-        pod["tolerations"] = list(placement.tolerations)
-    return pod
-
-
 def _pod_annotations(placement: Placement) -> dict[str, str]:
     from ..render.context import VOLCANO_QUEUE_ANNOTATION
 
@@ -318,7 +307,7 @@ def isvc_component(ctx: RenderContext, model: Model, role: Role) -> dict[str, An
     annotations = _pod_annotations(placement)
     if annotations:
         out["annotations"] = annotations
-    pod = _pod_placement(placement)
+    pod = placement.pod_fields()
     nodes = model.nodes_per_replica
     if nodes == 1:
         out.update(pod)

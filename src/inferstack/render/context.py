@@ -37,6 +37,17 @@ class Placement:
     scheduler_name: str | None
     annotations: dict[str, str]
 
+    def pod_fields(self) -> dict[str, Any]:
+        """The pod spec fields that place a pod: scheduler, node selector, tolerations (those set)."""
+        fields: dict[str, Any] = {}
+        if self.scheduler_name:
+            fields["schedulerName"] = self.scheduler_name
+        if self.node_selector:
+            fields["nodeSelector"] = dict(self.node_selector)
+        if self.tolerations:
+            fields["tolerations"] = list(self.tolerations)
+        return fields
+
     def resources(self, cpu: str, memory: str) -> dict[str, Any]:
         """requests == limits: CPU, memory and (when any) GPUs."""
         amounts: dict[str, Any] = {"cpu": cpu, "memory": memory}
