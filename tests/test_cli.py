@@ -118,6 +118,19 @@ def test_pre_commit_hook_runs_validate_on_specs_only():
     assert hook["entry"] == "inferstack validate --only-specs"
 
 
+def test_workflow_previews_with_the_policy_pack_in_the_virtualenv_both_projects_name():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "inferstack.yml").read_text())
+    steps = workflow["jobs"]["pulumi-preview"]["steps"]
+    preview = next(s for s in steps if s.get("uses", "").startswith("pulumi/actions@"))
+    assert preview["with"]["policyPacks"] == "${{ github.workspace }}/policies"
+    install = next(s for s in steps if s.get("name") == "Install inferstack")
+    assert "python -m venv .venv" in install["run"] and ".[policy]" in install["run"]
+    for project in ("stacks/Pulumi.yaml", "policies/PulumiPolicy.yaml"):
+        assert yaml.safe_load((ROOT / project).read_text())["runtime"]["options"]["virtualenv"] == "../.venv"
+
+
 def test_render_checks_its_output_and_writes_nothing_on_findings(tmp_path, capsys, crds, monkeypatch):
     from inferstack.render import pipeline
 
