@@ -153,7 +153,7 @@ class KServe(Engine):
             if m.nodes_per_replica > 1:
                 # LWS names the worker StatefulSet of group g `<lws>-<g>`; its pods carry
                 # controller-revision-hash `<statefulset>-<10 characters>`.
-                last = m.autoscaling.max_replicas - 1 if m.autoscaling else m.replicas - 1
+                last = m.max_replicas - 1
                 out.append(GeneratedName(f"{name}-kserve-mn-{last}-xxxxxxxxxx", "LeaderWorkerSet revision label", path))
         return out
 
@@ -276,7 +276,7 @@ def pods_per_model(m: Model) -> int:
     """Pods the model can run at most (all replicas and roles)."""
     if m.disaggregation:
         return m.disaggregation.prefill.replicas + m.disaggregation.decode.replicas
-    replicas = m.autoscaling.max_replicas if m.autoscaling else m.replicas
+    replicas = m.max_replicas
     return replicas * m.nodes_per_replica
 
 

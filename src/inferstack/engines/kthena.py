@@ -160,7 +160,7 @@ def role_plans(model: Model) -> list[RolePlan]:
 
 def serving_group_bound(model: Model) -> int:
     """The most serving groups the ModelServing can have (its webhook checks names at spec.replicas)."""
-    return model.autoscaling.max_replicas if model.autoscaling else model.replicas
+    return model.max_replicas
 
 
 def webhook_pod_name(ms: str, model: Model, role: RolePlan) -> str:

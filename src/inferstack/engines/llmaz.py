@@ -128,7 +128,7 @@ def lb_host(stack: Stack, model: Model) -> str:
 
 
 def _max_replicas(model: Model) -> int:
-    return model.autoscaling.max_replicas if model.autoscaling else model.replicas
+    return model.max_replicas
 
 
 # --- where a model runs -------------------------------------------------------------------

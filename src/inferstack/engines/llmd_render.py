@@ -169,7 +169,7 @@ def _render_aggregated(ctx: RenderContext, model: Model, n: Names, component: st
     opts = runtime.ServerOptions(port=router.POOL_PORT, extra_args=tuple(args), extra_env=env)
     labels = server_pod_labels(ctx, model)
     template = _pod_template(ctx, model, placement, labels, [_server_container(model, placement, opts)])
-    _deployment(ctx, model, n.base, component, None if model.autoscaling else model.replicas, labels, template)
+    _deployment(ctx, model, n.base, component, model.fixed_replicas, labels, template)
 
 
 def _render_lws(ctx: RenderContext, model: Model, n: Names, component: str) -> None:
@@ -192,7 +192,7 @@ def _render_lws(ctx: RenderContext, model: Model, n: Names, component: str) -> N
     worker_template = _pod_template(ctx, model, placement, server_worker_labels(ctx, model), [worker])
     ctx.render("llm-d/leaderworkerset.yaml.j2", component, MODELS, name=n.base, namespace=ctx.namespace,
                labels=ctx.model_labels(model), annotations=dict(placement.annotations),
-               replicas=None if model.autoscaling else model.replicas, size=nodes,
+               replicas=model.fixed_replicas, size=nodes,
                leader_template=leader_template, worker_template=worker_template)
 
 

@@ -213,12 +213,22 @@ class Model:
     def source_path(self) -> str:
         return self.uri.split("://", 1)[1]
 
+    @property
+    def max_replicas(self) -> int:
+        """The most replicas the model can run: maxReplicas when autoscaled."""
+        return self.autoscaling.max_replicas if self.autoscaling else self.replicas
+
+    @property
+    def fixed_replicas(self) -> int | None:
+        """The replica count a workload object sets, or None when an autoscaler owns it: an applied
+        `replicas` would fight the autoscaler's writes (and reset live replicas on the next apply)."""
+        return None if self.autoscaling else self.replicas
+
     def total_gpus(self) -> int:
         """GPUs all replicas need at the upper bound (maxReplicas when autoscaled)."""
         if not self.uses_gpus:
             return 0
-        replicas = self.autoscaling.max_replicas if self.autoscaling else self.replicas
-        return replicas * self.gpus_per_group
+        return self.max_replicas * self.gpus_per_group
 
     @property
     def gpus_per_group(self) -> int:

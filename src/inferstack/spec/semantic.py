@@ -277,7 +277,7 @@ def gpu_capacity(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
         for m in stack.models:
             if m.node_pool != pool.name:
                 continue
-            replicas = m.autoscaling.max_replicas if m.autoscaling else m.replicas
+            replicas = m.max_replicas
             for pods, gpus in _pod_demands(m):
                 if gpus > per_node:
                     break  # reported by gpu_fit
