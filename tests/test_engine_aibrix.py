@@ -273,6 +273,14 @@ def test_stormservice_autoscaling_scales_rolesets_on_the_role_with_the_signal():
     assert pa["spec"]["subTargetSelector"] == {"roleName": "decode"}
     multi = one(render(autoscaled(nodesPerReplica=2, parallelism={"tensor": 8})), "PodAutoscaler")
     assert "subTargetSelector" not in multi["spec"]
+    # kept: in replica mode the v0.7.0 autoscaler and StormService controller dereference spec.replicas
+    assert one(render(doc), "StormService")["spec"]["replicas"] == 1
+
+
+def test_an_autoscaled_deployment_leaves_replicas_to_the_podautoscaler():
+    # the PodAutoscaler updates spec.replicas; an applied value would reset it on the next apply
+    assert "replicas" not in one(render(autoscaled()), "Deployment")["spec"]
+    assert one(render(spec()), "Deployment")["spec"]["replicas"] == 1
 
 
 # --- LoRA -------------------------------------------------------------------------------------------

@@ -604,7 +604,8 @@ def test_trap_autoscaling_policy_holds_its_target():
                                                          "uri": "/metrics"}}},
         }},
     }
-    assert one(r, "ModelServing")["spec"]["replicas"] == 2
+    # the autoscaler writes spec.replicas; an applied value would reset it on the next apply
+    assert "replicas" not in one(r, "ModelServing")["spec"]
 
 
 def test_trap_pd_autoscaling_reads_decode_pods_per_serving_group():

@@ -304,7 +304,7 @@ def render_model(ctx: RenderContext, model: Model) -> None:
 def _render_deployment(ctx: RenderContext, model: Model, component: str) -> None:
     labels = {**ctx.model_labels(model), **aibrix_labels(model)}
     ctx.render("aibrix/deployment.yaml.j2", component, PHASE, name=model.name, namespace=ctx.namespace, labels=labels,
-               replicas=model.replicas, selector=selector(ctx, model), pod=server_pod(ctx, model))
+               replicas=model.fixed_replicas, selector=selector(ctx, model), pod=server_pod(ctx, model))
     # the model router's HTTPRoute points at a Service named after the model: AIBrix does not create it
     ctx.render("aibrix/service.yaml.j2", component, PHASE, name=model.name, namespace=ctx.namespace,
                labels={**ctx.model_labels(model), LABEL_NAME: model.name}, selector=selector(ctx, model), port=MODEL_PORT)
@@ -315,6 +315,7 @@ def _render_stormservice(ctx: RenderContext, model: Model, component: str) -> No
     for role, replicas, parallelism in roles(model):
         pod = server_pod(ctx, model, role=role, gpus=parallelism.gpus // model.nodes_per_replica)
         role_specs.append({"name": role, "replicas": replicas, "pod_group_size": model.nodes_per_replica, "pod": pod})
+    # replicas stays even when autoscaled: the v0.7.0 autoscaler and StormService controller dereference it
     ctx.render("aibrix/stormservice.yaml.j2", component, PHASE, name=model.name, namespace=ctx.namespace,
                labels=ctx.model_labels(model), replicas=model.replicas, selector=ctx.model_labels(model),
                scheduling_strategy=volcano_strategy(ctx, model), roles=role_specs)

@@ -315,7 +315,7 @@ class Kthena(Engine):
         plans = role_plans(model)
         ctx.render("kthena/modelserving.yaml.j2", component, "30-models",
                    name=name, namespace=ctx.namespace, labels=labels, annotations=annotations,
-                   scheduler_name=scheduler_name(ctx.stack), replicas=model.replicas,
+                   scheduler_name=scheduler_name(ctx.stack), replicas=model.fixed_replicas,
                    min_role_replicas=min_role_replicas(plans), network_topology=network_topology(ctx.stack),
                    roles=[role_template(ctx, model, plan) for plan in plans])
         d = model.disaggregation
