@@ -374,8 +374,7 @@ def test_volcano_topology_uses_pod_annotations_instead_of_the_topology_less_role
     (spec(lora={"adapters": [{"name": "1a", "uri": "hf://o/a"}]}), "$.spec.models[0].lora.adapters[0].name"),
     (spec(disaggregation={"prefill": {"parallelism": {"tensor": 2}}, "decode": {"parallelism": {"tensor": 1}}}),
      "$.spec.models[0].disaggregation.prefill.parallelism.tensor"),
-    (spec(disaggregation={"prefill": {}, "decode": {}, "kvConnector": "mooncake"}), "$.spec.models[0].disaggregation.kvConnector"),
-], ids=["lora-pd", "sglang-s3-adapter", "adapter-name", "prefill-tp", "vllm-mooncake"])
+], ids=["lora-pd", "sglang-s3-adapter", "adapter-name", "prefill-tp"])
 def test_combinations_aibrix_cannot_serve_are_rejected_with_inf302(doc, path):
     assert ("INF302", path) in errors(doc)
 
@@ -397,11 +396,11 @@ def test_gateway_port_other_than_80_is_rejected():
     assert errors(doc) == []
 
 
-def test_sglang_mooncake_pd_renders():
-    doc = spec(runtime={"name": "sglang"}, disaggregation={"prefill": {}, "decode": {}, "kvConnector": "mooncake"})
+def test_sglang_nixl_pd_renders():
+    doc = spec(runtime={"name": "sglang"}, disaggregation={"prefill": {}, "decode": {}, "kvConnector": "nixl"})
     roles = roles_of(one(render(doc), "StormService"))
     args = server(roles["decode"]["template"]["spec"])["args"]
-    assert args[args.index("--disaggregation-transfer-backend") + 1] == "mooncake"
+    assert args[args.index("--disaggregation-transfer-backend") + 1] == "nixl"
 
 
 # --- observability -----------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ CHECKED_SPECS = {
     "pd-volcano-topology": volcano(pd(), topology=True),
     "multinode-lora-volcano": observed(volcano(multinode(lora={"adapters": [{"name": "a", "uri": "s3://b/a"}]}))),
     "multinode-pd-sglang": spec(runtime={"name": "sglang"}, nodesPerReplica=2, disaggregation={
-        "prefill": {"parallelism": {"tensor": 16}}, "decode": {"parallelism": {"tensor": 16}}, "kvConnector": "mooncake"}),
+        "prefill": {"parallelism": {"tensor": 16}}, "decode": {"parallelism": {"tensor": 16}}, "kvConnector": "nixl"}),
     "lora-queue-autoscaled": observed(spec(lora={"adapters": [{"name": "a", "uri": "gs://b/a"}]}, routing={"strategy": "prefix-cache"},
                                            autoscaling={**AUTOSCALING, "metric": "queue-depth", "target": 4})),
     "simulator-lora-token": spec(runtime={"name": "simulator"}, lora={"adapters": [{"name": "a", "uri": "hf://o/a"}]},

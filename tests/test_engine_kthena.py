@@ -250,8 +250,9 @@ FEATURE_SPECS = {
     "multi-node": (spec(runtime={"name": "vllm"}, nodesPerReplica=2, parallelism={"tensor": 8, "pipeline": 2}),
                    _check_multinode),
     "disaggregation": (spec(runtime={"name": "vllm"}, disaggregation=PD), _check_pd),
-    **{f"kv-connector:{c}": (spec(runtime={"name": "vllm"}, disaggregation={**PD, "kvConnector": c}), _connector_check(c))
-       for c in ("nixl", "lmcache", "mooncake")},
+    "kv-connector:nixl": (spec(runtime={"name": "vllm"}, disaggregation={**PD, "kvConnector": "nixl"}), _connector_check("nixl")),
+    **{f"kv-connector:{c}": (spec(runtime={"name": "vllm"}, disaggregation={**PD, "kvConnector": c}), None)
+       for c in ("lmcache", "mooncake")},
     "lora": (spec(runtime={"name": "vllm"}, lora=LORA), _check_lora),
     "autoscaling": (spec(autoscaling=autoscaling("queue-depth", 4)), _check_autoscaling),
     "autoscaling-metric:kv-cache-usage": (spec(autoscaling=autoscaling("kv-cache-usage")),
@@ -481,21 +482,27 @@ def test_trap_router_strategy_is_router_wide():
 # --- trap: P/D, multi-node, gang ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("connector", ["nixl", "lmcache", "mooncake"])
-def test_trap_kv_connector_matches_the_engine_kv_connector(connector):
-    r = render(spec(runtime={"name": "vllm"}, disaggregation={**PD, "kvConnector": connector}))
-    assert one(r, "ModelServer")["spec"]["kvConnector"]["type"] == connector
+def test_trap_kv_connector_matches_the_engine_kv_connector():
+    r = render(spec(runtime={"name": "vllm"}, disaggregation={**PD, "kvConnector": "nixl"}))
+    assert one(r, "ModelServer")["spec"]["kvConnector"]["type"] == "nixl"
     for role, kv_role in (("prefill", "kv_producer"), ("decode", "kv_consumer")):
         args = entry_args(r, role)
         config = json.loads(args[args.index("--kv-transfer-config") + 1])
-        assert config == {"kv_connector": KV_CONNECTORS_VLLM[connector], "kv_role": kv_role}
+        assert config == {"kv_connector": KV_CONNECTORS_VLLM["nixl"], "kv_role": kv_role}
+
+
+@pytest.mark.parametrize("runtime", ["vllm", "sglang"])
+def test_trap_mooncake_is_rejected_for_every_runtime(runtime):
+    # vLLM v0.11 registers no MooncakeConnector; SGLang starts Mooncake with protocol rdma (no RDMA devices here)
+    doc = spec(runtime={"name": runtime}, disaggregation={**PD, "kvConnector": "mooncake"})
+    assert ("INF301", "$.spec.models[0].disaggregation.kvConnector") in errors(doc)
 
 
 def test_trap_sglang_pd_uses_the_router_sglang_connector():
-    r = render(spec(runtime={"name": "sglang"}, disaggregation={**PD, "kvConnector": "mooncake"}))
+    r = render(spec(runtime={"name": "sglang"}, disaggregation={**PD, "kvConnector": "nixl"}))
     assert "kvConnector" not in one(r, "ModelServer")["spec"]  # set, it would override the SGLang bootstrap protocol
     args = entry_args(r, "prefill")
-    assert args[args.index("--disaggregation-transfer-backend") + 1] == "mooncake"
+    assert args[args.index("--disaggregation-transfer-backend") + 1] == "nixl"
     assert ("INF302", "$.spec.models[0].disaggregation.kvConnector") in errors(
         spec(runtime={"name": "sglang"}, disaggregation={**PD, "kvConnector": "lmcache"}))
 
@@ -679,7 +686,7 @@ CHECKED_SPECS = {
     **{f"example-{p.stem}": p for p in EXAMPLES},
     **{f"feature-{f}": doc for f, (doc, check) in FEATURE_SPECS.items() if check},
     "pd-multinode-autoscaled": spec(volcano, disaggregation=PD, nodesPerReplica=2, autoscaling=autoscaling("kv-cache-usage")),
-    "sglang-pd-request-rate": spec(prometheus, runtime={"name": "sglang"}, disaggregation={**PD, "kvConnector": "mooncake"},
+    "sglang-pd-request-rate": spec(prometheus, runtime={"name": "sglang"}, disaggregation={**PD, "kvConnector": "nixl"},
                                    autoscaling=autoscaling("requests-per-second", 3)),
     "lora-port-autoscaled": spec(gateway(port=8081), runtime={"name": "vllm"}, lora=LORA,
                                  autoscaling=autoscaling("queue-depth", 3)),

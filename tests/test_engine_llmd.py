@@ -154,10 +154,7 @@ CASES = {
                        >= {"t-m-prefill", "t-m-decode"}),
     "kv-connector:nixl": ([PD], lambda r: "NixlConnector" in " ".join(server(one(r, "Deployment", "t-m-prefill"))["args"])),
     "kv-connector:lmcache": None,
-    "kv-connector:mooncake": ([PD, runtime("sglang"), model(disaggregation={
-        "prefill": {"replicas": 1, "parallelism": {"tensor": 1}}, "decode": {"replicas": 1, "parallelism": {"tensor": 1}},
-        "kvConnector": "mooncake"})],
-        lambda r: "mooncake" in server(one(r, "Deployment", "t-m-prefill"))["args"]),
+    "kv-connector:mooncake": None,
     "lora": ([LORA], lambda r: "--lora-modules" in server(_deploy(r))["args"]
              and "lora-affinity-scorer" in scorer_weights(epp_config(r))),
     "autoscaling": ([PROMETHEUS, autoscale("queue-depth")], lambda r: one(r, "HorizontalPodAutoscaler")),
@@ -210,6 +207,9 @@ CASES = {
 
 # Specs that ask for each unsupported feature.
 UNSUPPORTED = {
+    "kv-connector:mooncake": [runtime("sglang"), model(disaggregation={
+        "prefill": {"replicas": 1, "parallelism": {"tensor": 1}}, "decode": {"replicas": 1, "parallelism": {"tensor": 1}},
+        "kvConnector": "mooncake"})],
     "kv-connector:lmcache": [model(disaggregation={
         "prefill": {"replicas": 1, "parallelism": {"tensor": 1}}, "decode": {"replicas": 1, "parallelism": {"tensor": 1}},
         "kvConnector": "lmcache"})],
@@ -493,9 +493,6 @@ def test_pd_rejects_prefill_tensor_parallel_larger_than_decode():
                                                 "kvConnector": "nixl"})], "$.spec.models[0].nodesPerReplica"),
     ([PD, model(kvCache={"prefixCaching": True, "offload": {"backend": "lmcache", "cpuGiB": 8}})],
      "$.spec.models[0].kvCache.offload"),
-    ([model(disaggregation={"prefill": {"replicas": 1, "parallelism": {"tensor": 1}},
-                            "decode": {"replicas": 1, "parallelism": {"tensor": 1}}, "kvConnector": "mooncake"})],
-     "$.spec.models[0].disaggregation.kvConnector"),
 ])
 def test_pd_combinations_the_engine_cannot_render_are_rejected(edits, path):
     assert path in [d.path for d in errors(*edits) if d.rule == "INF302"]

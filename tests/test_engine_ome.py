@@ -131,8 +131,8 @@ FEATURES = {
                           lambda r: _args(r)[_args(r).index("--disaggregation-transfer-backend") + 1] == "nixl"),
     "kv-connector:lmcache": ("no", spec(disaggregation={**PD, "kvConnector": "lmcache"}),
                              "$.spec.models[0].disaggregation.kvConnector"),
-    "kv-connector:mooncake": ("native", spec(disaggregation={**PD, "kvConnector": "mooncake"}),
-                              lambda r: _args(r)[_args(r).index("--disaggregation-transfer-backend") + 1] == "mooncake"),
+    "kv-connector:mooncake": ("no", spec(disaggregation={**PD, "kvConnector": "mooncake"}),
+                              "$.spec.models[0].disaggregation.kvConnector"),
     "lora": ("no", spec(lora={"adapters": [{"name": "a1", "uri": "hf://org/a1"}]}), "$.spec.models[0].lora"),
     "autoscaling": ("native", autoscaled("queue-depth"),
                     lambda r: one(r, "InferenceService")["metadata"]["annotations"] == {"ome.io/autoscalerClass": "keda"}

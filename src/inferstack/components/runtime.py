@@ -21,7 +21,7 @@ TOKEN_ENV = "HF_TOKEN"
 SIM_TTFT = "50ms"  # simulated latencies, so benchmarks against the simulator show plausible curves
 SIM_ITL = "10ms"
 
-KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1", "mooncake": "MooncakeConnector"}
+KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1"}
 
 # Images that run as an unprivileged user (versions.IMAGES key -> uid): the simulator declares
 # USER 65532; curl (benchmark preflight) only reads its script. vLLM and SGLang images run as root.

@@ -18,7 +18,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
-from .base import Engine, GeneratedName, IngressSource, generic, native, no
+from .base import MOONCAKE_NEEDS_RDMA, Engine, GeneratedName, IngressSource, generic, native, no
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -36,8 +36,7 @@ CAPABILITIES = {
     "disaggregation": native("StormService with prefill and decode roles in one RoleSet, gateway routing strategy pd"),
     "kv-connector:nixl": native("vLLM NixlConnector (kv_both) / SGLang nixl backend; the pd router passes kv_transfer_params"),
     "kv-connector:lmcache": no("the AIBrix v0.7.0 pd router drives NIXL-style kv_transfer_params; LMCache P/D is not wired"),
-    "kv-connector:mooncake": native("SGLang mooncake transfer backend: the pd router's SGLang bootstrap handshake is "
-                                    "transport-agnostic (vLLM's Mooncake agent is a stub in v0.7.0: rejected)"),
+    "kv-connector:mooncake": MOONCAKE_NEEDS_RDMA,
     "lora": native("ModelAdapter per adapter; base pods labelled adapter.model.aibrix.ai/enabled with the aibrix-runtime sidecar (vLLM)"),
     "autoscaling": native("PodAutoscaler (APA) on the Deployment or StormService"),
     "autoscaling-metric:kv-cache-usage": native("PodAutoscaler targetMetric kv_cache_usage_perc"),
@@ -198,11 +197,6 @@ def _model_constraints(doc: SourceDoc, m: Model) -> list[Diagnostic]:
     base = ("spec", "models", m.index)
     out = []
     d = m.disaggregation
-    if d and d.kv_connector == "mooncake" and m.runtime == "vllm":
-        out.append(doc.diag(base + ("disaggregation", "kvConnector"), "INF302",
-                            "the AIBrix v0.7.0 pd router's Mooncake agent for vLLM is a stub (no KV handoff); "
-                            "Mooncake P/D works with runtime sglang",
-                            "use kvConnector nixl with vLLM, or runtime sglang"))
     if d and m.runtime == "vllm" and d.kv_connector == "nixl" and d.prefill.parallelism.tensor > d.decode.parallelism.tensor:
         out.append(doc.diag(base + ("disaggregation", "prefill", "parallelism", "tensor"), "INF302",
                             f"vLLM's NixlConnector cannot pair a prefill tensor-parallel size ({d.prefill.parallelism.tensor}) "

@@ -53,6 +53,12 @@ def no(why: str) -> Support:
     return Support(NO, why)
 
 
+# The same for every engine: the runtimes' Mooncake transfer engine is initialised with protocol rdma
+# (all RDMA devices, auto-discovered), and inferstack's pods request no RDMA device and drop all capabilities.
+MOONCAKE_NEEDS_RDMA = no("Mooncake KV transfer needs RDMA NICs inside the pods (the runtimes start its transfer engine "
+                         "with protocol rdma), and inferstack requests no RDMA devices: use nixl")
+
+
 @dataclass(frozen=True)
 class IngressSource:
     """A namespace whose pods must reach the model servers (spec.security.networkPolicy)."""

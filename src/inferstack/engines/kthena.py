@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 from .. import versions
 from ..errors import RenderRefused
 from ..render.writer import safe_dump
-from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
+from .base import (
+    MOONCAKE_NEEDS_RDMA,
+    Engine,
+    GeneratedName,
+    IngressSource,
+    generic,
+    model_object_name,
+    native,
+    no,
+)
 
 if TYPE_CHECKING:
     from ..errors import Diagnostic
@@ -42,8 +51,9 @@ CAPABILITIES = {
     "multi-node": native("role workerReplicas: entry + worker templates wired with ENTRY_ADDRESS / WORKER_INDEX"),
     "disaggregation": native("prefill and decode roles; ModelServer workloadSelector.pdGroup"),
     "kv-connector:nixl": native("ModelServer kvConnector.type: nixl + vLLM NixlConnector"),
-    "kv-connector:lmcache": native("ModelServer kvConnector.type: lmcache + vLLM LMCacheConnectorV1"),
-    "kv-connector:mooncake": native("ModelServer kvConnector.type: mooncake + the engine's Mooncake transfer"),
+    "kv-connector:lmcache": no("LMCache P/D needs LMCache's own transfer settings (PD role, channel, peers), which "
+                               "inferstack does not render, and the v1.0.0 router hands lmcache off as plain HTTP"),
+    "kv-connector:mooncake": MOONCAKE_NEEDS_RDMA,
     "lora": native("ModelRoute loraAdapters; the engine loads the adapters itself (--lora-modules / --lora-paths)"),
     "autoscaling": native("AutoscalingPolicy with a homogeneousTarget on the ModelServing (serving groups)"),
     "autoscaling-metric:kv-cache-usage": native("AutoscalingPolicy pod metric source: KV-cache usage gauge of the engine pods"),
@@ -131,7 +141,7 @@ ROUTER_PLUGIN_ARGS = {
     "least-request": {"maxWaitingRequests": 10},
     "prefix-cache": {"blockSizeToHash": 64, "maxBlocksToMatch": 128, "maxHashCacheSize": 50000, "topKMatches": 5},
 }
-SGLANG_TRANSFER_BACKENDS = ("nixl", "mooncake")
+SGLANG_TRANSFER_BACKENDS = ("nixl",)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ so that `validate` loads only this table and the constraints.
 
 from __future__ import annotations
 
-from .base import Engine, GeneratedName, generic, native, no
+from .base import MOONCAKE_NEEDS_RDMA, Engine, GeneratedName, generic, native, no
 
 CAPABILITIES = {
     "runtime:vllm": native("vLLM model servers selected by the InferencePool"),
@@ -19,7 +19,7 @@ CAPABILITIES = {
                                 "--kv-connector=sglang"),
     "kv-connector:lmcache": no("the llm-d v0.10.0 routing sidecar has no LMCache P/D protocol "
                                "(it speaks nixlv2, shared-storage, sglang, mooncake, offloading)"),
-    "kv-connector:mooncake": native("SGLang Mooncake transfer backend; sidecar --kv-connector=sglang"),
+    "kv-connector:mooncake": MOONCAKE_NEEDS_RDMA,
     "lora": native("--lora-modules on every model server; the EPP's lora-affinity-scorer prefers pods with the adapter active"),
     "autoscaling": generic("autoscaling/v2 HorizontalPodAutoscaler on a model-server metric, served by prometheus-adapter"),
     "autoscaling-metric:kv-cache-usage": generic("HPA pods metric from vllm:kv_cache_usage_perc (sglang:token_usage)"),
@@ -59,7 +59,7 @@ CAPABILITIES = {
 }
 
 LWS_NAME_LIMIT = 50  # its StatefulSets' controller-revision-hash labels (<name>-<group>-<hash10>) stay within 63
-PD_CONNECTORS_VLLM = ("nixl",)  # vLLM and the simulator; SGLang also takes mooncake
+PD_CONNECTORS_VLLM = ("nixl",)  # vLLM and the simulator
 
 
 class LlmD(Engine):

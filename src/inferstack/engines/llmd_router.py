@@ -260,7 +260,7 @@ def sidecar_connector(model: Model) -> str:
     """The sidecar's --kv-connector: the P/D protocol it drives between prefill and decode."""
     if model.runtime == "sglang":
         return "sglang"
-    return {"nixl": "nixlv2", "mooncake": "mooncake"}[model.disaggregation.kv_connector]
+    return {"nixl": "nixlv2"}[model.disaggregation.kv_connector]
 
 
 def sidecar_args(model: Model, pool: str, namespace: str) -> list[str]:

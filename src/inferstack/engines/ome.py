@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .. import versions
 from ..components import certmanager, lws
 from ..render.result import Endpoint, Install
-from .base import Engine, GeneratedName, generic, model_object_name, native, no
+from .base import MOONCAKE_NEEDS_RDMA, Engine, GeneratedName, generic, model_object_name, native, no
 
 if TYPE_CHECKING:  # the render modules load Jinja2: imported where used, so that validate stays fast
     from ..components.observability import MetricsTarget
@@ -48,7 +48,7 @@ CAPABILITIES = {
     "disaggregation": native("InferenceService engine (prefill) + decoder (decode) + SGLang router (runtime sglang or simulator)"),
     "kv-connector:nixl": native("SGLang --disaggregation-transfer-backend nixl"),
     "kv-connector:lmcache": no("SGLang prefill/decode has no LMCache transfer backend, and OME's router speaks SGLang's protocol"),
-    "kv-connector:mooncake": native("SGLang --disaggregation-transfer-backend mooncake"),
+    "kv-connector:mooncake": MOONCAKE_NEEDS_RDMA,
     "lora": no("OME v0.1.5 serves one FineTunedWeight per InferenceService, not LoRA adapters selected by name"),
     "autoscaling": native("ome.io/autoscalerClass: keda + InferenceService kedaConfig (KEDA ScaledObject on a Prometheus query)"),
     "autoscaling-metric:kv-cache-usage": native("kedaConfig.customPromQuery on the runtime's KV-cache usage gauge"),
