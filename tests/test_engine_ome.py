@@ -284,11 +284,23 @@ def test_trap_storage_path_lies_under_the_model_agent_host_path():
     assert storage["path"].startswith(host_path + "/")
     assert storage["path"] == "/mnt/data/models/t/m"
     assert storage["nodeSelector"] == {"inferstack.dev/node-pool": "gpu"}  # only the pool's nodes pull the weights
-    # GKE's Container-Optimized OS mounts / read-only: the weights go under /var there
-    gke = render(yaml.safe_load((ROOT / "examples" / "gke-multinode.yaml").read_text()))
-    gke_root = next(i for i in gke.installs if i.name == "ome-resources").values["modelAgent"]["hostPath"]
-    assert gke_root == "/var/lib/ome/models"
-    assert one(gke, "ClusterBaseModel")["spec"]["storage"]["path"] == "/var/lib/ome/models/gke-mn/llama-405b"
+
+
+@pytest.mark.parametrize(("provider", "pool", "rejected"), [
+    ("eks", {"minNodes": 0, "maxNodes": 4}, True),
+    ("aks", {"maxNodes": 4}, True),
+    ("gke", {"maxNodes": 4}, True),
+    ("eks", {"minNodes": 4, "maxNodes": 4}, False),
+])
+def test_trap_serving_pods_need_nodes_that_exist_before_them(provider, pool, rejected):
+    # the pods select models.ome.io/clusterbasemodel.<m>=Ready, which no node an autoscaler creates carries
+    doc = yaml.safe_load((ROOT / "examples" / "gke-multinode.yaml").read_text())
+    doc["spec"]["cluster"]["provider"] = provider
+    doc["spec"]["cluster"]["nodePools"][0].update(pool)
+    if provider != "gke":
+        doc["spec"]["cluster"]["nodePools"][0]["instanceType"] = {"eks": "p5.48xlarge", "aks": "Standard_ND96isr_H100_v5"}[provider]
+    diags = [(d.rule, d.path) for d in validate_text(yaml.safe_dump(doc), "s.yaml", engine="ome").diagnostics]
+    assert (("INF302", "$.spec.models[0].nodePool") in diags) == rejected, diags
 
 
 def test_trap_token_secret_goes_through_the_key_field_and_lives_in_namespace_ome():

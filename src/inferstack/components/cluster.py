@@ -113,17 +113,13 @@ def _taints(pool: NodePool) -> list[dict]:
 
 def _limits(pool: NodePool) -> dict:
     limits: dict = {"nodes": str(pool.max_nodes)}
-    if pool.accelerator and not _static(pool):
+    if pool.accelerator and not pool.static:
         limits[pool.accelerator.resource] = str(pool.max_nodes * pool.accelerator.count_per_node)
     return limits
 
 
-def _static(pool: NodePool) -> bool:
-    return bool(pool.min_nodes) and pool.min_nodes == pool.max_nodes
-
-
 def _disruption(pool: NodePool) -> dict | None:
-    if _static(pool):
+    if pool.static:
         return None
     if pool.accelerator:
         # never evict a running model server to pack GPUs tighter; reclaim only empty nodes
@@ -142,7 +138,7 @@ def _karpenter_pool(ctx: RenderContext, pool: NodePool, class_ref: dict, extra_r
     ctx.add(render_object(
         "common/karpenter-nodepool.yaml.j2",
         name=ctx.name(pool.name),
-        replicas=pool.max_nodes if _static(pool) else None,
+        replicas=pool.max_nodes if pool.static else None,
         node_labels=_pool_node_labels(pool),
         node_class_ref=class_ref,
         requirements=requirements,

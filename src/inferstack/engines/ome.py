@@ -80,11 +80,10 @@ CAPABILITIES = {
     "gateway-hostname": no("the InferenceService Service is in-cluster only in RawDeployment mode"),
 }
 
+# Providers whose pools inferstack renders as node autoscaling (Karpenter, GKE ComputeClass).
+AUTOSCALED_PROVIDERS = ("eks", "aks", "gke")
 NAMESPACE = "ome"  # hard-coded by OME's charts (webhook certificates, controller ConfigMaps)
-# The model agent's hostPath; every storage.path lies under it. The chart's /mnt/data/models sits on
-# the read-only root filesystem of GKE's Container-Optimized OS, where /var is the writable disk.
-MODEL_ROOT = "/mnt/data/models"
-MODEL_ROOT_GKE = "/var/lib/ome/models"
+MODEL_ROOT = "/mnt/data/models"  # the model agent's hostPath (the chart default); every storage.path lies under it
 RUNNER = "ome-container"  # OME finds the serving container by this name
 PORT = 8080  # OME's Services take the runner's first port; 8080 is OME's convention
 MODEL_PATH = "$(MODEL_PATH)"  # OME sets MODEL_PATH on the runner to the ClusterBaseModel storage.path
@@ -157,11 +156,7 @@ def ready_label(name: str) -> str:
 
 
 def storage_path(stack: Stack, model: Model) -> str:
-    return f"{model_root(stack)}/{stack.name}/{model.name}"
-
-
-def model_root(stack: Stack) -> str:
-    return MODEL_ROOT_GKE if stack.provider == "gke" else MODEL_ROOT
+    return f"{MODEL_ROOT}/{stack.name}/{model.name}"
 
 
 def storage_uri(model: Model) -> str:
@@ -368,7 +363,7 @@ def ome_resources_values(ctx: RenderContext) -> dict[str, Any]:
                                                             "limits": {"cpu": "2", "memory": "4Gi"}}})
     return {
         "ome": {"controller": controller, "multinodeProber": {"tag": tag}},
-        "modelAgent": {"hostPath": model_root(ctx.stack), "image": {"tag": tag},
+        "modelAgent": {"hostPath": MODEL_ROOT, "image": {"tag": tag},
                        "resources": agent_resources(ctx.stack), "tolerations": agent_tolerations(ctx)},
     }
 
@@ -411,6 +406,14 @@ class OmeEngine(Engine):
                                     f"OME renders KV offload as LMCache in a vLLM runner; runtime {m.runtime} has none",
                                     "use runtime vllm, or drop kvCache.offload"))
             out.extend(self._autoscaling_constraints(stack, doc, m, base))
+            pool = stack.pool(m.node_pool)
+            if stack.provider in AUTOSCALED_PROVIDERS and not pool.static:
+                out.append(doc.diag(base + ("nodePool",), "INF302",
+                                    f"OME's serving pods select a node label its model agent sets only after the "
+                                    f"download on a running node; pool {pool.name!r} creates nodes on demand, and no "
+                                    f"new node carries that label, so none is ever created for them",
+                                    "make the pool static (minNodes = maxNodes) on eks or aks; on gke use provider "
+                                    "existing with node pools you create, or another engine"))
         return out
 
     @staticmethod

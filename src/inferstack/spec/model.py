@@ -55,6 +55,11 @@ class NodePool:
     topology: dict[str, tuple[str, ...] | str]
 
     @property
+    def static(self) -> bool:
+        """A cloud pool whose nodes exist without pending pods (minNodes = maxNodes > 0)."""
+        return bool(self.min_nodes) and self.min_nodes == self.max_nodes
+
+    @property
     def node_count(self) -> int:
         """Nodes the pool can hold at most: `nodes` on kind/existing, `maxNodes` on clouds."""
         return self.nodes if self.nodes is not None else (self.max_nodes or 0)
