@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -60,6 +61,24 @@ def test_job_has_no_retries_a_deadline_and_a_preflight():
     # kind quickstart: no CPU pool, so the Job tolerates the GPU pool's taint
     assert job["template"]["spec"]["tolerations"] == [
         {"key": "nvidia.com/gpu", "effect": "NoSchedule", "operator": "Equal", "value": "present"}]
+
+
+@pytest.mark.parametrize("tool", ["inference-perf", "vllm-bench", "guidellm"])
+def test_preflight_proves_the_api_the_tool_calls(tool):
+    objs = rendered_jobs(tool=tool)
+    script = objs["ConfigMap"]["data"]["preflight.sh"]
+    assert script == (SCRIPTS / "preflight.sh").read_text()
+    assert f'chat_url="$BASE_URL{benchmarks.CHAT_COMPLETIONS}"' in script
+    assert '\\"max_tokens\\":1}"' in script and '--data-raw "$request" "$chat_url"' in script
+    [pre] = objs["Job"]["spec"]["template"]["spec"]["initContainers"]
+    assert {e["name"]: e["value"] for e in pre["env"]}["MODEL"] == "qwen-small"
+    data = objs["ConfigMap"]["data"]
+    if tool == "inference-perf":
+        assert yaml.safe_load(data["config.yml"])["api"]["type"] == "chat"
+    elif tool == "vllm-bench":
+        assert f"--backend openai-chat --base-url http://router.ns.svc.cluster.local:80 --endpoint {benchmarks.CHAT_COMPLETIONS} " in data["run.sh"]
+    else:  # GuideLLM v0.7.3's openai_http backend defaults to request_format /v1/chat/completions
+        assert "request_format" not in data["run.sh"]
 
 
 def test_inference_perf_config_carries_the_workload_and_headers():
@@ -179,16 +198,38 @@ def test_verdict_fails_without_results(tmp_path):
 
 
 class _Models(http.server.BaseHTTPRequestHandler):
-    served = ["other"]
-    seen_headers: list = []
+    """A model endpoint: GET /v1/models lists `served`; POST /v1/chat/completions answers 503
+    `not_ready` times (None: always), then 200. Every request lands in `seen`."""
 
-    def do_GET(self):  # noqa: N802 - http.server API
-        _Models.seen_headers.append(self.headers.get("routing-strategy"))
-        body = json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in _Models.served]}).encode()
-        self.send_response(200)
+    served = ["other"]
+    not_ready: int | None = 0
+    seen: list = []
+
+    def _answer(self, status, payload):
+        body = json.dumps(payload).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        _Models.seen.append(("GET", self.path, dict(self.headers), None))
+        if self.path != "/v1/models":
+            return self._answer(404, {"error": "not found"})
+        self._answer(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in _Models.served]})
+
+    def do_POST(self):  # noqa: N802 - http.server API
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        _Models.seen.append(("POST", self.path, dict(self.headers), body))
+        if self.path != "/v1/chat/completions":
+            self._answer(404, {"error": "not found"})
+        elif _Models.not_ready is None or _Models.not_ready > 0:
+            if _Models.not_ready:
+                _Models.not_ready -= 1
+            self._answer(503, {"error": "no healthy upstream"})
+        else:
+            self._answer(200, {"object": "chat.completion", "choices": [{"index": 0, "message": {"content": "Hi"}}]})
 
     def log_message(self, *args):
         pass
@@ -196,24 +237,58 @@ class _Models(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def models_server():
-    if not shutil.which("curl"):
-        pytest.skip("curl is not installed")
+    if not (shutil.which("sh") and shutil.which("curl")):
+        pytest.skip("the preflight needs sh and curl")
+    _Models.served, _Models.not_ready, _Models.seen = ["other"], 0, []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Models)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+    server.server_close()
 
 
 def preflight(url, model, timeout="0", *headers):
-    env = dict(os.environ, BASE_URL=url, MODEL=model, PREFLIGHT_TIMEOUT_SECONDS=timeout)
+    env = dict(os.environ, BASE_URL=url, MODEL=model, PREFLIGHT_TIMEOUT_SECONDS=timeout, PREFLIGHT_INTERVAL_SECONDS="0.1")
     return subprocess.run(["sh", str(SCRIPTS / "preflight.sh"), *headers], env=env, capture_output=True, text=True, timeout=30)
 
 
-def test_preflight_passes_when_the_model_is_listed_and_sends_headers(models_server):
+def test_preflight_passes_when_the_model_is_listed_and_answers_and_sends_headers(models_server):
     _Models.served = ["qwen-small", "sql-lora"]
     r = preflight(models_server, "sql-lora", "0", "-H", "routing-strategy: pd")
     assert r.returncode == 0, r.stderr
-    assert _Models.seen_headers[-1] == "pd"
+    assert r.stdout.splitlines()[-1] == f"preflight: POST {models_server}/v1/chat/completions for sql-lora answered 200"
+    [(_, _, listing, _), (_, path, headers, body)] = _Models.seen
+    assert listing["routing-strategy"] == headers["routing-strategy"] == "pd"
+    assert path == "/v1/chat/completions" and headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"model": "sql-lora", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 1}
+
+
+def test_preflight_waits_for_a_completion_after_the_model_is_listed(models_server):
+    """Routers that list a name from their routing config answer 503 until a pod has loaded the weights."""
+    _Models.served, _Models.not_ready = ["qwen-small"], 3
+    r = preflight(models_server, "qwen-small", "20")
+    assert r.returncode == 0, r.stderr
+    assert [(method, path) for method, path, _, _ in _Models.seen] == [
+        ("GET", "/v1/models")] + [("POST", "/v1/chat/completions")] * 4
+    assert "lists qwen-small" in r.stdout and "answered 200" in r.stdout
+
+
+def test_preflight_fails_when_the_completion_never_answers(models_server):
+    _Models.served, _Models.not_ready = ["qwen-small"], None
+    r = preflight(models_server, "qwen-small", "2")  # date +%s: at least 1 s of polling
+    assert r.returncode == 1
+    assert "lists qwen-small" in r.stdout
+    assert f"POST {models_server}/v1/chat/completions for qwen-small did not answer 200 after 2s" in r.stderr
+    assert "HTTP 503" in r.stderr and "no healthy upstream" in r.stderr
+    assert len(_Models.seen) > 2  # it polled
+
+
+def test_preflight_reports_an_unreachable_endpoint(models_server):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = preflight(f"http://127.0.0.1:{port}", "qwen-small")
+    assert r.returncode == 1 and "does not list qwen-small" in r.stderr and "curl: (7)" in r.stderr
 
 
 def test_preflight_fails_when_the_model_is_missing(models_server):
@@ -221,6 +296,15 @@ def test_preflight_fails_when_the_model_is_missing(models_server):
     r = preflight(models_server, "qwen-small")
     assert r.returncode == 1
     assert "does not list qwen-small" in r.stderr
+    assert all(method == "GET" for method, _, _, _ in _Models.seen)
+
+
+@pytest.mark.parametrize("model", ['a"b', "a b", "A", "-a", "a-", "a\\b", "$(id)", "a" * 64, ""])
+def test_preflight_refuses_names_that_are_not_dns_labels(models_server, model):
+    _Models.served = [model]
+    r = preflight(models_server, model)
+    assert r.returncode == 2 and "preflight: MODEL" in r.stderr
+    assert _Models.seen == []
 
 
 # --- per engine: the Job targets the engine's endpoint -------------------------------------------

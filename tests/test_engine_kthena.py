@@ -468,7 +468,7 @@ def test_trap_summary_records_the_router_endpoint_for_model_and_adapters():
         assert e["chatCompletions"] == "http://kthena-router.kthena-system.svc.cluster.local/v1/chat/completions"
         assert e["headers"] == {}
         assert e.get("servedBy", "m") == "m"
-        assert "/v1/models" in e["note"]  # the router lists routes before their pods are ready
+        assert "/v1/models" in e["note"] and "completion" in e["note"]  # listed before its pods are ready
 
 
 def test_trap_router_strategy_is_router_wide():

@@ -1,20 +1,63 @@
 #!/bin/sh
-# Benchmark preflight: wait until GET $BASE_URL/v1/models lists $MODEL, or fail the Job.
-# Extra arguments are passed to curl (request headers the endpoint needs: -H 'name: value').
+# Benchmark preflight: wait until the endpoint really serves $MODEL, or fail the Job.
+#   1. GET $BASE_URL/v1/models lists $MODEL;
+#   2. a 1-token POST $BASE_URL/v1/chat/completions for $MODEL (the API every benchmark tool calls)
+#      answers HTTP 200. Step 1 alone is not enough: some routers list a name from their routing
+#      config (a ModelRoute, an AIGatewayRoute, pod labels) before any pod has loaded the weights.
+# Both steps share one deadline, PREFLIGHT_TIMEOUT_SECONDS; they poll every PREFLIGHT_INTERVAL_SECONDS
+# (default 10). Extra arguments are passed to curl (request headers the endpoint needs: -H 'name: value').
 set -u
-url="$BASE_URL/v1/models"
+interval=${PREFLIGHT_INTERVAL_SECONDS:-10}
 deadline=$(( $(date +%s) + PREFLIGHT_TIMEOUT_SECONDS ))
+nl='
+'
+
+# Served names are DNS-1123 labels (the spec schema's pattern): checked here, the name can go into
+# the JSON body and the grep pattern as it is.
+case $MODEL in
+  '' | -* | *- | *[!abcdefghijklmnopqrstuvwxyz0123456789-]*)
+    printf 'preflight: MODEL %s is not a DNS-1123 label\n' "$MODEL" >&2
+    exit 2 ;;
+esac
+if [ "${#MODEL}" -gt 63 ]; then
+  printf 'preflight: MODEL %s is longer than 63 characters\n' "$MODEL" >&2
+  exit 2
+fi
+
+fail() {  # fail <what did not happen> <last answer>
+  printf 'preflight: %s after %ss; last answer:\n' "$1" "$PREFLIGHT_TIMEOUT_SECONDS" >&2
+  printf '%s\n' "$2" | head -c 2000 >&2
+  exit 1
+}
+
+expired() {
+  [ "$(date +%s)" -ge "$deadline" ]
+}
+
+models_url="$BASE_URL/v1/models"
 pattern="\"id\"[[:space:]]*:[[:space:]]*\"$MODEL\""
 while :; do
-  body=$(curl -sS --max-time 10 "$@" "$url" 2>&1)
+  body=$(curl -sS --max-time 10 "$@" "$models_url" 2>&1)
   if printf '%s' "$body" | grep -Eq "$pattern"; then
-    echo "preflight: $url lists $MODEL"
+    echo "preflight: $models_url lists $MODEL"
+    break
+  fi
+  expired && fail "$models_url does not list $MODEL" "$body"
+  sleep "$interval"
+done
+
+chat_url="$BASE_URL/v1/chat/completions"
+request="{\"model\":\"$MODEL\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":1}"
+while :; do
+  # The last line of the answer is written by curl: "<HTTP status> <curl error, if any>".
+  answer=$(curl -s --max-time 30 -w '\n%{http_code} %{errormsg}' -H 'Content-Type: application/json' \
+    "$@" --data-raw "$request" "$chat_url")
+  status=${answer##*"$nl"}
+  body=${answer%"$nl"*}
+  if [ "${status%% *}" = 200 ]; then
+    echo "preflight: POST $chat_url for $MODEL answered 200"
     exit 0
   fi
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "preflight: $url does not list $MODEL after ${PREFLIGHT_TIMEOUT_SECONDS}s; last answer:" >&2
-    printf '%s\n' "$body" | head -c 2000 >&2
-    exit 1
-  fi
-  sleep 10
+  expired && fail "POST $chat_url for $MODEL did not answer 200" "HTTP $status$nl$body"
+  sleep "$interval"
 done

@@ -1,7 +1,8 @@
 """Benchmark Jobs: one ConfigMap + Job per benchmarks[] entry, against the engine's recorded endpoint.
 
-Every Job: a preflight init container that waits until GET /v1/models lists the served name (and
-fails the Job otherwise); the tool (inference-perf, `vllm bench serve` or GuideLLM) with the
+Every Job: a preflight init container that waits until GET /v1/models lists the served name and a
+1-token chat completion for it answers 200 (and fails the Job otherwise: several routers list a
+name from their routing config before any pod has loaded the weights); the tool (inference-perf, `vllm bench serve` or GuideLLM) with the
 spec's workload; then a verdict step that prints the run identity (`run.json`: engine, pinned
 versions, spec hash, GPUs, SLO) and the result files between markers in the log (what
 `inferstack bench collect` reads) and fails the Job when the error rate exceeds
@@ -25,7 +26,10 @@ from ..spec.model import Benchmark, Model
 from . import runtime
 
 PHASE = "50-benchmarks"
-PREFLIGHT_TIMEOUT_SECONDS = 1800  # weights can take a while to load before /v1/models answers
+PREFLIGHT_TIMEOUT_SECONDS = 1800  # weights can take a while to load before the model answers
+# The API every tool calls (inference-perf api.type chat, vllm bench --endpoint, GuideLLM v0.7.3's
+# openai_http default request_format) and so the one the preflight proves ready.
+CHAT_COMPLETIONS = "/v1/chat/completions"
 RESULT_TTL_SECONDS = 7 * 24 * 3600  # keep finished Jobs (and their logs) for collection
 TOOL_RESOURCES = {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
 
@@ -95,7 +99,7 @@ def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
     elif bench.tool == "vllm-bench":
         for i, rate in enumerate(w.rates):
             argv = ["vllm", "bench", "serve", "--backend", "openai-chat", "--base-url", endpoint.base_url,
-                    "--endpoint", "/v1/chat/completions", "--model", bench.model,
+                    "--endpoint", CHAT_COMPLETIONS, "--model", bench.model,
                     "--dataset-name", "random", "--random-input-len", str(w.input_tokens),
                     "--random-output-len", str(w.output_tokens), "--ignore-eos",
                     "--num-prompts", str(max(1, math.ceil(rate * w.duration_seconds))), "--request-rate", f"{rate:g}",

@@ -95,7 +95,8 @@ ROUTER_PORT = 80  # the chart's Service port (v1.0.0 has no value for it)
 ROUTER_CONTAINER_PORT = 8080  # networking.kthenaRouter.port
 ENGINE_PORT = 8000
 ENDPOINT_NOTE = ("kthena-router lists a model on GET /v1/models once its ModelRoute exists, before the "
-                 "ModelServing's pods are ready")
+                 "ModelServing's pods are ready: a completion answering 200 shows it is served (the benchmark "
+                 "preflight waits for one)")
 MIN_VOLCANO = (1, 14)  # PodGroup subGroupPolicy: role-level gang and rolePolicy topology
 
 # Labels and env the ModelServing controller puts on the pods it creates.
