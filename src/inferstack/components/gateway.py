@@ -18,6 +18,7 @@ COMPONENT = "gateway"
 PHASE = "20-platform"
 ENVOY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller"
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+ENVOY_NAME_LIMIT = 48  # characters of <namespace>-<name> kept in the proxy Service name
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,15 @@ class GatewayRef:
 
 
 def envoy_service_name(namespace: str, name: str) -> str:
-    """Envoy Gateway names a Gateway's proxy Service envoy-<ns>-<name>-<sha256(ns/name)[:8]>
-    (the ns/name part cut to 48 characters)."""
+    """Envoy Gateway's name for a Gateway's proxy Service (v1.8.1 utils.GetHashedName(ns/name, 48)):
+    envoy-<ns>-<name>-<sha256(ns/name)[:8]>, where a <ns>-<name> longer than 48 characters is cut to
+    48 and then loses one trailing '-' (Go strings.TrimSuffix), so no '--' precedes the hash."""
     full = f"{namespace}/{name}"
     digest = hashlib.sha256(full.encode()).hexdigest()[:8]
-    return f"envoy-{full[:48].replace('/', '-')}-{digest}"
+    base = full.replace("/", "-")
+    if len(base) > ENVOY_NAME_LIMIT:
+        base = base[:ENVOY_NAME_LIMIT].removesuffix("-")
+    return f"envoy-{base}-{digest}"
 
 
 def gateway_name(ctx: RenderContext) -> str:
