@@ -109,6 +109,18 @@ def test_bundled_subcharts_are_disabled_so_pinned_installs_do_not_collide():
     assert installs["envoy-gateway"] == "v1.8.1" and installs["envoy-ai-gateway"] == "v1.1.0"
 
 
+def test_envoy_gateway_watches_no_inference_pools_because_llmaz_renders_none():
+    """Envoy Gateway never syncs while a listed backend kind has no CRD (envoyproxy/ai-gateway#953);
+    llmaz routes to Envoy Gateway Backends, and nothing installs the InferencePool CRD."""
+    rendered = render(spec(AIGW))
+    manager = next(i for i in rendered.installs if i.name == "envoy-gateway").values["config"]["envoyGateway"][
+        "extensionManager"]
+    assert "backendResources" not in manager and manager["hooks"]  # the AI Gateway extension itself stays
+    assert "gateway-api-inference-extension-crds" not in [i.name for i in rendered.installs]
+    assert not objects(rendered, "InferencePool")
+    assert not llmaz.ENGINE.envoy_inference_pools(rendered.stack)
+
+
 # --- OpenModel ---------------------------------------------------------------------------------------
 
 

@@ -50,3 +50,20 @@ def test_every_rendered_object_passes_check(example, engine, crds):
     errors = [d.text() for d in report.diagnostics if d.severity == "error"]
     assert errors == []
     assert report.objects == len(render_or_skip(example, engine).objects)
+
+
+def _envoy_backend_resources(install) -> list[dict]:
+    values = install.values or {}
+    return values.get("config", {}).get("envoyGateway", {}).get("extensionManager", {}).get("backendResources", [])
+
+
+@pytest.mark.parametrize(("example", "engine"), PAIRS, ids=[f"{e}-{x.stem}" for x, e in PAIRS])
+def test_envoy_gateway_backend_resources_have_their_crds_installed_first(example, engine):
+    """Envoy Gateway watches every extension backend kind without checking its CRD, and never syncs
+    while one is missing (envoyproxy/ai-gateway#953): an earlier install must provide each."""
+    rendered = render_or_skip(example, engine)
+    for index, install in enumerate(rendered.installs):
+        provided = {p for earlier in rendered.installs[:index] for p in earlier.provides}
+        for resource in _envoy_backend_resources(install):
+            group, kind = resource["group"], resource["kind"]
+            assert provided & {f"{group}/*", f"{group}/{kind}"}, f"{install.name} watches {kind}.{group} before its CRD"
