@@ -364,6 +364,20 @@ def test_autoscaling_is_elastic_config_on_playgrounds_and_an_hpa_on_services():
     assert not [o for o in playground.objects if o.kind == "HorizontalPodAutoscaler"]  # llmaz creates it
 
 
+def test_autoscaled_workloads_leave_replicas_to_the_autoscaler():
+    """An applied `replicas` next to the HPA / elasticConfig would reset the autoscaler's choice on every
+    re-apply; the v0.1.4 Service and Playground CRDs default an absent replicas to 1."""
+    def autoscale(doc):
+        doc["spec"]["models"][0]["autoscaling"] = {"minReplicas": 1, "maxReplicas": 2}
+        doc["spec"]["observability"] = {"prometheus": True}
+    assert "replicas" not in inference_service(render(gpu_spec(a=autoscale)))["spec"]
+    assert "replicas" not in one(render(spec(k=untainted_kind, a=autoscale)), "Playground")["spec"]
+    # without autoscaling the spec's count is written
+    assert inference_service(render(gpu_spec()))["spec"]["replicas"] == 1
+    fixed = spec(k=untainted_kind, r=lambda d: d["spec"]["models"][0].update(replicas=2))
+    assert one(render(fixed), "Playground")["spec"]["replicas"] == 2
+
+
 def test_autoscaling_without_prometheus_is_rejected():
     def autoscale(doc):
         doc["spec"]["models"][0]["autoscaling"] = {"minReplicas": 1, "maxReplicas": 3}

@@ -338,7 +338,7 @@ class Llmaz(Engine):
         multinode = model.nodes_per_replica > 1
         ctx.render("llmaz/service.yaml.j2", component, "30-models", name=name, namespace=ctx.namespace,
                    **self._workload_meta(ctx, component, name),
-                   model_claims=self._claims(ctx, model, name), replicas=model.replicas,
+                   model_claims=self._claims(ctx, model, name), replicas=model.fixed_replicas,
                    size=model.nodes_per_replica,
                    leader_template=pod_template(ctx, model, leader=True) if multinode else None,
                    worker_template=pod_template(ctx, model, leader=not multinode))
@@ -366,7 +366,7 @@ class Llmaz(Engine):
         if flavors(ctx, model):
             claim["inferenceFlavors"] = [model.node_pool]
         ctx.render("llmaz/playground.yaml.j2", component, "30-models", name=name, namespace=ctx.namespace,
-                   **self._workload_meta(ctx, component, name), replicas=model.replicas, model_claim=claim,
+                   **self._workload_meta(ctx, component, name), replicas=model.fixed_replicas, model_claim=claim,
                    backend_runtime_config=config, elastic_config=elastic_config(model))
 
     def _render_ai_gateway(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
