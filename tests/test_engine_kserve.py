@@ -412,10 +412,18 @@ def test_kserve_config_points_at_the_stacks_gateway():
     assert values["kserve"]["controller"]["gateway"]["ingressGateway"]["kserveGateway"] == "llm/quickstart-gateway"
 
 
-def test_envoy_gateway_gets_the_inference_pool_extension():
-    envoy = install(render(base()), "envoy-gateway")
+@pytest.mark.parametrize("implementation", ["envoy-gateway", "envoy-ai-gateway", "engine-native"])
+def test_envoy_gateway_gets_the_inference_pool_extension(implementation):
+    doc = base()
+    doc["spec"]["gateway"]["implementation"] = implementation
+    rendered = render(doc)
+    envoy = install(rendered, "envoy-gateway")
     resources = envoy.values["config"]["envoyGateway"]["extensionManager"]["backendResources"]
     assert {"group": "inference.networking.k8s.io", "kind": "InferencePool", "version": "v1"} in resources
+    # Envoy Gateway cannot start watching InferencePools before their CRD exists
+    names = installs(rendered)
+    assert names.index("gateway-api-inference-extension-crds") < names.index("envoy-gateway")
+    assert ENGINE.envoy_inference_pools(rendered.stack)
 
 
 # --- trap: kserve-ingress-gateway and the /<namespace>/<name>/v1 path layout --------------------------

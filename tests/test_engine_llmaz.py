@@ -109,6 +109,18 @@ def test_bundled_subcharts_are_disabled_so_pinned_installs_do_not_collide():
     assert installs["envoy-gateway"] == "v1.8.1" and installs["envoy-ai-gateway"] == "v1.1.0"
 
 
+def test_envoy_gateway_watches_no_inference_pools_because_llmaz_renders_none():
+    """Envoy Gateway never syncs while a listed backend kind has no CRD (envoyproxy/ai-gateway#953);
+    llmaz routes to Envoy Gateway Backends, and nothing installs the InferencePool CRD."""
+    rendered = render(spec(AIGW))
+    manager = next(i for i in rendered.installs if i.name == "envoy-gateway").values["config"]["envoyGateway"][
+        "extensionManager"]
+    assert "backendResources" not in manager and manager["hooks"]  # the AI Gateway extension itself stays
+    assert "gateway-api-inference-extension-crds" not in [i.name for i in rendered.installs]
+    assert not objects(rendered, "InferencePool")
+    assert not llmaz.ENGINE.envoy_inference_pools(rendered.stack)
+
+
 # --- OpenModel ---------------------------------------------------------------------------------------
 
 
@@ -214,16 +226,12 @@ def _cache(doc):
     doc["spec"]["models"][0]["cache"] = {"size": "10Gi"}
 
 
-def _multinode(doc):
-    doc["spec"]["models"][0].update(nodesPerReplica=2, replicas=1, parallelism={"tensor": 2})
-
-
 def _tainted(doc):
     doc["spec"]["cluster"]["nodePools"][0]["taints"] = [{"key": "nvidia.com/gpu", "value": "present",
                                                          "effect": "NoSchedule"}]
 
 
-@pytest.mark.parametrize("unsafe", [_volcano, _second_pool, _pool_label, _cache, _multinode, _tainted],
+@pytest.mark.parametrize("unsafe", [_volcano, _second_pool, _pool_label, _cache, _tainted],
                          ids=lambda f: f.__name__.strip("_"))
 def test_no_playground_when_anything_needs_the_pod_template(unsafe):
     rendered = render(spec(untainted=untainted_kind, unsafe=unsafe))
@@ -240,26 +248,18 @@ def test_no_playground_outside_kind():
 # --- multi-node -------------------------------------------------------------------------------
 
 
-def test_multinode_replica_is_a_leader_worker_template_with_lws_wiring():
-    rendered = render(spec(untainted=untainted_kind, mn=_multinode))
-    workload = inference_service(rendered)["spec"]["workloadTemplate"]
-    assert workload["size"] == 2
-    leader, worker = runner(workload["leaderTemplate"]), runner(workload["workerTemplate"])
-    assert leader["readinessProbe"] and "readinessProbe" not in worker and "startupProbe" not in worker
-    for template in (workload["leaderTemplate"], workload["workerTemplate"]):
-        assert template["spec"]["nodeSelector"] == {"inferstack.dev/node-pool": "gpu"}
-
-
-def test_multinode_vllm_ranks_come_from_lws():
+def test_multinode_is_rejected_because_llmaz_starts_workers_only_after_a_ready_leader():
+    """llmaz v0.1.4 writes startupPolicy LeaderReady into every LeaderWorkerSet; a multi-node leader is
+    Ready only after its workers joined, so the group would never start."""
     def mn(doc):
         doc["spec"]["cluster"]["nodePools"][0].update(nodes=2)
         doc["spec"]["models"][0].update(nodesPerReplica=2, parallelism={"tensor": 2})
-    workload = inference_service(render(gpu_spec(mn=mn)))["spec"]["workloadTemplate"]
-    leader, worker = runner(workload["leaderTemplate"])["args"], runner(workload["workerTemplate"])["args"]
-    assert leader[leader.index("--node-rank") + 1] == "0"
-    assert worker[worker.index("--node-rank") + 1] == "$(LWS_WORKER_INDEX)"
-    assert worker[worker.index("--master-addr") + 1] == "$(LWS_LEADER_ADDRESS)"
-    assert "--headless" in worker and "--headless" not in leader
+    result = validate(gpu_spec(mn=mn))
+    assert not result.ok
+    (diag,) = [d for d in result.diagnostics if d.severity == "error"]
+    assert (diag.rule, diag.path) == ("INF301", "$.spec.models[0].nodesPerReplica")
+    assert "llmaz" in diag.message and "LeaderReady" in diag.message
+    assert diag.hint == "engines that can: aibrix, kserve, kthena, llm-d, ome"
 
 
 # --- endpoints and the gateway ------------------------------------------------------------------
@@ -350,6 +350,20 @@ def test_autoscaling_is_elastic_config_on_playgrounds_and_an_hpa_on_services():
     assert (elastic["minReplicas"], elastic["maxReplicas"]) == (1, 2)
     assert elastic["scaleTrigger"]["hpa"]["metrics"][0]["pods"]["target"]["averageValue"] == "4"
     assert not [o for o in playground.objects if o.kind == "HorizontalPodAutoscaler"]  # llmaz creates it
+
+
+def test_autoscaled_workloads_leave_replicas_to_the_autoscaler():
+    """An applied `replicas` next to the HPA / elasticConfig would reset the autoscaler's choice on every
+    re-apply; the v0.1.4 Service and Playground CRDs default an absent replicas to 1."""
+    def autoscale(doc):
+        doc["spec"]["models"][0]["autoscaling"] = {"minReplicas": 1, "maxReplicas": 2}
+        doc["spec"]["observability"] = {"prometheus": True}
+    assert "replicas" not in inference_service(render(gpu_spec(a=autoscale)))["spec"]
+    assert "replicas" not in one(render(spec(k=untainted_kind, a=autoscale)), "Playground")["spec"]
+    # without autoscaling the spec's count is written
+    assert inference_service(render(gpu_spec()))["spec"]["replicas"] == 1
+    fixed = spec(k=untainted_kind, r=lambda d: d["spec"]["models"][0].update(replicas=2))
+    assert one(render(fixed), "Playground")["spec"]["replicas"] == 2
 
 
 def test_autoscaling_without_prometheus_is_rejected():

@@ -58,3 +58,20 @@ def test_golden_folders_belong_to_examples_the_engine_renders(engine):
     folders = {p.name for p in (GOLDEN / engine).iterdir() if p.is_dir()} if (GOLDEN / engine).is_dir() else set()
     renderable = {x.stem for x in EXAMPLES if validate_file(str(x), engine=engine).ok}
     assert folders == renderable
+
+
+def _envoy_backend_resources(install) -> list[dict]:
+    values = install.values or {}
+    return values.get("config", {}).get("envoyGateway", {}).get("extensionManager", {}).get("backendResources", [])
+
+
+@pytest.mark.parametrize(("example", "engine"), PAIRS, ids=[f"{e}-{x.stem}" for x, e in PAIRS])
+def test_envoy_gateway_backend_resources_have_their_crds_installed_first(example, engine):
+    """Envoy Gateway watches every extension backend kind without checking its CRD, and never syncs
+    while one is missing (envoyproxy/ai-gateway#953): an earlier install must provide each."""
+    rendered = render_or_skip(example, engine)
+    for index, install in enumerate(rendered.installs):
+        provided = {p for earlier in rendered.installs[:index] for p in earlier.provides}
+        for resource in _envoy_backend_resources(install):
+            group, kind = resource["group"], resource["kind"]
+            assert provided & {f"{group}/*", f"{group}/{kind}"}, f"{install.name} watches {kind}.{group} before its CRD"

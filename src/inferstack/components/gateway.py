@@ -18,6 +18,7 @@ COMPONENT = "gateway"
 PHASE = "20-platform"
 ENVOY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller"
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+ENVOY_NAME_LIMIT = 48  # characters of <namespace>-<name> kept in the proxy Service name
 
 
 @dataclass(frozen=True)
@@ -55,29 +56,41 @@ def _helm(name: str, chart_key: str, namespace: str, values: dict, provides=()) 
                    repo=chart["repo"], chart=chart["chart"], values=values, provides=provides)
 
 
-def envoy_ai_gateway_values() -> dict:
-    """Envoy Gateway values the AI Gateway extension needs (xDS hooks, Backend API, InferencePool backends)."""
+INFERENCE_POOL_BACKEND = {"group": "inference.networking.k8s.io", "kind": "InferencePool", "version": "v1"}
+
+
+def envoy_ai_gateway_values(inference_pools: bool) -> dict:
+    """Envoy Gateway values the AI Gateway extension needs (xDS hooks, Backend API), plus InferencePool
+    as an extension backend only when the engine's routes target InferencePools: Envoy Gateway v1.8.1
+    watches every listed backend kind without checking that its CRD exists, and never syncs while it
+    is missing (envoyproxy/ai-gateway#953)."""
+    manager: dict = {
+        "hooks": {"xdsTranslator": {
+            "translation": {k: {"includeAll": True} for k in ("listener", "route", "cluster", "secret")},
+            "post": ["Translation", "Cluster", "Route"],
+        }},
+        "service": {"fqdn": {"hostname": "ai-gateway-controller.envoy-ai-gateway-system.svc.cluster.local", "port": 1063}},
+    }
+    if inference_pools:
+        manager["backendResources"] = [dict(INFERENCE_POOL_BACKEND)]
     return {"config": {"envoyGateway": {
         "gateway": {"controllerName": ENVOY_CONTROLLER},
         "provider": {"type": "Kubernetes"},
         "extensionApis": {"enableEnvoyPatchPolicy": True, "enableBackend": True},
-        "extensionManager": {
-            "hooks": {"xdsTranslator": {
-                "translation": {k: {"includeAll": True} for k in ("listener", "route", "cluster", "secret")},
-                "post": ["Translation", "Cluster", "Route"],
-            }},
-            "service": {"fqdn": {"hostname": "ai-gateway-controller.envoy-ai-gateway-system.svc.cluster.local", "port": 1063}},
-            "backendResources": [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "version": "v1"}],
-        },
+        "extensionManager": manager,
     }}}
 
 
-def implementation_installs(impl: str) -> list[Install]:
+def implementation_installs(impl: str, *, inference_pools: bool = False) -> list[Install]:
+    """The pinned installs of a gateway implementation, in order. `inference_pools`: the engine's routes
+    target InferencePools (Envoy AI Gateway then installs the inference extension CRDs first)."""
     if impl == "envoy-gateway":
         return [_helm("envoy-gateway", "envoy-gateway", ENVOY_GATEWAY_NAMESPACE, {}, ("gateway.envoyproxy.io/*",))]
     if impl == "envoy-ai-gateway":
         return [
-            _helm("envoy-gateway", "envoy-gateway", ENVOY_GATEWAY_NAMESPACE, envoy_ai_gateway_values(), ("gateway.envoyproxy.io/*",)),
+            *([inference_extension_crds()] if inference_pools else []),
+            _helm("envoy-gateway", "envoy-gateway", ENVOY_GATEWAY_NAMESPACE, envoy_ai_gateway_values(inference_pools),
+                  ("gateway.envoyproxy.io/*",)),
             _helm("envoy-ai-gateway-crds", "envoy-ai-gateway-crds", "envoy-ai-gateway-system", {}, ("aigateway.envoyproxy.io/*",)),
             _helm("envoy-ai-gateway", "envoy-ai-gateway", "envoy-ai-gateway-system", {}),
         ]
@@ -118,11 +131,15 @@ class GatewayRef:
 
 
 def envoy_service_name(namespace: str, name: str) -> str:
-    """Envoy Gateway names a Gateway's proxy Service envoy-<ns>-<name>-<sha256(ns/name)[:8]>
-    (the ns/name part cut to 48 characters)."""
+    """Envoy Gateway's name for a Gateway's proxy Service (v1.8.1 utils.GetHashedName(ns/name, 48)):
+    envoy-<ns>-<name>-<sha256(ns/name)[:8]>, where a <ns>-<name> longer than 48 characters is cut to
+    48 and then loses one trailing '-' (Go strings.TrimSuffix), so no '--' precedes the hash."""
     full = f"{namespace}/{name}"
     digest = hashlib.sha256(full.encode()).hexdigest()[:8]
-    return f"envoy-{full[:48].replace('/', '-')}-{digest}"
+    base = full.replace("/", "-")
+    if len(base) > ENVOY_NAME_LIMIT:
+        base = base[:ENVOY_NAME_LIMIT].removesuffix("-")
+    return f"envoy-{base}-{digest}"
 
 
 def gateway_name(ctx: RenderContext) -> str:
@@ -153,7 +170,7 @@ def render(ctx: RenderContext) -> GatewayRef | None:
         return None
     spec = IMPLEMENTATIONS[impl]
     ctx.install(gateway_api_crds())
-    for install in implementation_installs(impl):
+    for install in implementation_installs(impl, inference_pools=ctx.engine.envoy_inference_pools(ctx.stack)):
         ctx.install(install)
     if spec.render_class:
         ctx.add(render_object("common/gatewayclass.yaml.j2", name=spec.class_name, controller=spec.controller),

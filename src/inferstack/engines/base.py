@@ -116,6 +116,12 @@ class Engine:
         """Where the engine reads the models' source.tokenSecret (the model namespace unless it reads it elsewhere)."""
         return (stack.namespace,)
 
+    def envoy_inference_pools(self, stack: Stack) -> bool:
+        """With Envoy AI Gateway: whether the engine's routes target InferencePools. Envoy Gateway then
+        lists InferencePool as an extension backend, after the inference extension CRDs; it never syncs
+        when a listed backend kind has no CRD, so engines that route elsewhere keep False."""
+        return False
+
     def spec_literal(self, text: str) -> str:
         """How a spec string is written into the engine's objects so that its controller reads it back
         unchanged (identity, unless the controller interprets strings, e.g. as templates)."""

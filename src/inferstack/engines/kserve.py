@@ -157,6 +157,9 @@ class KServe(Engine):
                 out.append(GeneratedName(f"{name}-kserve-mn-{last}-xxxxxxxxxx", "LeaderWorkerSet revision label", path))
         return out
 
+    def envoy_inference_pools(self, stack: Stack) -> bool:
+        return True  # router.scheduler: every model's HTTPRoute targets its InferencePool
+
     def constraints(self, stack: Stack, doc: SourceDoc) -> list:
         out = []
         for m in stack.models:
@@ -301,7 +304,11 @@ def _add_envoy_inference_pool_extension(ctx: RenderContext) -> None:
     extension (KServe's llmisvc dependency set does the same): swap in those values and add the AI Gateway."""
     from ..components import gateway
 
-    envoy, *extension = gateway.implementation_installs("envoy-ai-gateway")
+    installs = gateway.implementation_installs("envoy-ai-gateway", inference_pools=True)
+    at = next(n for n, i in enumerate(installs) if i.name == "envoy-gateway")
+    envoy, extension = installs[at], installs[at + 1:]
+    for install in installs[:at]:  # the inference extension CRDs, before Envoy Gateway
+        _install_after(ctx, "gateway-api-crds", install)
     index = next(n for n, i in enumerate(ctx.installs) if i.name == envoy.name)
     ctx.installs[index] = envoy
     for offset, install in enumerate(extension, start=1):
@@ -349,7 +356,7 @@ def _render_own_gateway(ctx: RenderContext) -> None:
     from ..render.environment import render_object
 
     ctx.install(gateway.gateway_api_crds())
-    for install in gateway.implementation_installs("envoy-ai-gateway"):
+    for install in gateway.implementation_installs("envoy-ai-gateway", inference_pools=True):
         ctx.install(install)
     impl = gateway.IMPLEMENTATIONS["envoy-ai-gateway"]
     ctx.add(render_object("common/gatewayclass.yaml.j2", name=impl.class_name, controller=impl.controller),

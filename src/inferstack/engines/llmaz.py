@@ -2,11 +2,13 @@
 
 Per model inferstack renders a cluster-scoped `OpenModel` and, in the model namespace, either
 - an `inference.llmaz.io` `Service` with a full LeaderWorkerSet template (container `model-runner`):
-  the default, because only a pod template can carry the node selector, tolerations, scheduler,
-  volumes and leader/worker split that keep pods on the model's pool; or
+  the default, because only a pod template can carry the node selector, tolerations, scheduler
+  and volumes that keep pods on the model's pool; or
 - a `Playground` plus its own `BackendRuntime`, when `playground_is_safe` proves that pods land
   on the declared pool without any of those (a Playground has no pod-template fields).
 llmaz's controller turns either into a LeaderWorkerSet and the `<name>-lb` Service on port 8080.
+One pod per replica: llmaz starts every LeaderWorkerSet with startupPolicy LeaderReady, which
+deadlocks a multi-node vLLM/SGLang group (see NO_MULTI_NODE).
 With `gateway.implementation: envoy-ai-gateway` every model also gets an Envoy Gateway `Backend`,
 an `AIServiceBackend` and an `AIGatewayRoute` keyed on the `x-ai-eg-model` header (v1.1.0 API).
 """
@@ -54,6 +56,10 @@ CHART_VALUES = {
 }
 
 NO_PD = "llmaz v0.1.4 has no prefill/decode split"
+# service_controller.go hard-codes it; LWS creates a group's workers only once its leader pod is Ready
+NO_MULTI_NODE = ("llmaz v0.1.4 starts every LeaderWorkerSet with startupPolicy LeaderReady, so workers are created "
+                 "only after the leader is Ready, while a multi-node vLLM/SGLang leader serves HTTP (and passes its "
+                 "readiness probe) only after every worker rank has joined: the group never starts")
 NO_POLICY = ("llmaz v0.1.4 balances through the <name>-lb ClusterIP Service: kube-proxy picks a replica per "
              "connection, with no request-level policy to choose")
 ADAPTER_METRIC = "HPA pods metric {name} served by prometheus-adapter (needs observability.prometheus)"
@@ -63,7 +69,7 @@ CAPABILITIES = {
     "runtime:sglang": native("SGLang in the model-runner container (inference Service template or Playground BackendRuntime)"),
     "runtime:simulator": generic("the simulator image in the model-runner container, with llmaz.io/skip-model-loader"),
     "multi-replica": native("inference Service / Playground replicas (one LeaderWorkerSet group each)"),
-    "multi-node": native("inference Service workloadTemplate.size with leader and worker templates (LeaderWorkerSet)"),
+    "multi-node": no(NO_MULTI_NODE),
     "disaggregation": no(NO_PD),
     "kv-connector:nixl": no(NO_PD),
     "kv-connector:lmcache": no(NO_PD),
@@ -149,21 +155,12 @@ def playground_is_safe(stack: Stack, model: Model) -> bool:
         and not pool.taints
         and not pool.labels  # extra node labels are a selection intent only a node selector honours
         and stack.scheduler == "default"
-        and model.nodes_per_replica == 1
         and model.cache is None
         and model.source_scheme != "pvc"
     )
 
 
 # --- model-runner container ------------------------------------------------------------------
-
-
-def _multinode(model: Model, leader: bool) -> rt.MultiNode | None:
-    if model.nodes_per_replica == 1:
-        return None
-    # LeaderWorkerSet injects these into every container; Kubernetes expands $(VAR) in args
-    return rt.MultiNode(nodes=model.nodes_per_replica, leader_address="$(LWS_LEADER_ADDRESS)",
-                        rank="0" if leader else "$(LWS_WORKER_INDEX)", leader=leader)
 
 
 def _runner_env(model: Model, opts: rt.ServerOptions) -> list[dict[str, Any]]:
@@ -174,25 +171,21 @@ def _runner_env(model: Model, opts: rt.ServerOptions) -> list[dict[str, Any]]:
     return env
 
 
-def runner_container(model: Model, placement: Placement, leader: bool = True) -> dict[str, Any]:
-    opts = rt.ServerOptions(port=PORT, multinode=_multinode(model, leader))
+def runner_container(model: Model, placement: Placement) -> dict[str, Any]:
+    opts = rt.ServerOptions(port=PORT)
     container = rt.container(model, placement, name=RUNNER, opts=opts)
     container["env"] = _runner_env(model, opts)
     if not container["env"]:
         del container["env"]
-    if opts.multinode and not leader:
-        # a worker rank serves no HTTP (vLLM --headless, SGLang node-rank > 0): probes would keep the
-        # group unready forever; LeaderWorkerSet restarts the group when a worker dies
-        del container["readinessProbe"], container["startupProbe"]
     return container
 
 
-def pod_template(ctx: RenderContext, model: Model, leader: bool) -> dict[str, Any]:
+def pod_template(ctx: RenderContext, model: Model) -> dict[str, Any]:
     placement = ctx.placement(model)
     metadata: dict[str, Any] = {"labels": ctx.model_labels(model)}
     if placement.annotations:
         metadata["annotations"] = dict(placement.annotations)
-    spec = rt.pod_spec(model, placement, [runner_container(model, placement, leader)], ctx.stack.name)
+    spec = rt.pod_spec(model, placement, [runner_container(model, placement)], ctx.stack.name)
     return {"metadata": metadata, "spec": spec}
 
 
@@ -250,14 +243,7 @@ class Llmaz(Engine):
             base = object_name(stack, m)
             out.append(GeneratedName(base, "llmaz LeaderWorkerSet (StatefulSet) name", path, STATEFULSET_NAME_LIMIT))
             out.append(GeneratedName(lb_service_name(stack, m), "llmaz <name>-lb Service name", path))
-            last = _max_replicas(m) - 1
-            if m.nodes_per_replica > 1:
-                out.append(GeneratedName(f"{base}-{last}", "LeaderWorkerSet worker StatefulSet name", path,
-                                         STATEFULSET_NAME_LIMIT))
-                out.append(GeneratedName(f"{base}-{last}-{m.nodes_per_replica - 1}", "LeaderWorkerSet worker pod name",
-                                         path))
-            else:
-                out.append(GeneratedName(f"{base}-{last}", "LeaderWorkerSet pod name", path))
+            out.append(GeneratedName(f"{base}-{_max_replicas(m) - 1}", "LeaderWorkerSet pod name", path))
         return out
 
     def constraints(self, stack: Stack, doc: SourceDoc) -> list[Diagnostic]:
@@ -283,13 +269,12 @@ class Llmaz(Engine):
                                     "raise maxReplicas, or drop autoscaling"))
         nt = stack.volcano.network_topology if stack.volcano else None
         if nt and nt.mode == "hard":
-            spread = [m for m in stack.models if _max_replicas(m) > 1 or m.nodes_per_replica > 1]
+            spread = [m for m in stack.models if _max_replicas(m) > 1]
             for m in spread:
                 out.append(doc.diag(("spec", "scheduling", "volcano", "networkTopology", "mode"), "INF302",
                                     f"llmaz runs model {m.name!r} as a LeaderWorkerSet, whose pods Volcano groups per "
-                                    "StatefulSet (all replicas' leaders together, each replica's workers apart): a "
-                                    "hard topology would force every replica into one tier domain, or could not keep "
-                                    "a replica's leader with its workers",
+                                    "StatefulSet (every replica's pod in one PodGroup): a hard topology would force "
+                                    "all replicas into one tier domain",
                                     "use mode: soft with llmaz, or an engine with gang/topology fields (kthena)"))
                 break
         return out
@@ -335,13 +320,10 @@ class Llmaz(Engine):
         return claims
 
     def _render_service(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
-        multinode = model.nodes_per_replica > 1
         ctx.render("llmaz/service.yaml.j2", component, "30-models", name=name, namespace=ctx.namespace,
                    **self._workload_meta(ctx, component, name),
-                   model_claims=self._claims(ctx, model, name), replicas=model.replicas,
-                   size=model.nodes_per_replica,
-                   leader_template=pod_template(ctx, model, leader=True) if multinode else None,
-                   worker_template=pod_template(ctx, model, leader=not multinode))
+                   model_claims=self._claims(ctx, model, name), replicas=model.fixed_replicas,
+                   worker_template=pod_template(ctx, model))
         if model.autoscaling:
             autoscaling.render_hpa(ctx, model, name=name, component=component,
                                    target={"apiVersion": "inference.llmaz.io/v1alpha1", "kind": "Service", "name": name})
@@ -366,7 +348,7 @@ class Llmaz(Engine):
         if flavors(ctx, model):
             claim["inferenceFlavors"] = [model.node_pool]
         ctx.render("llmaz/playground.yaml.j2", component, "30-models", name=name, namespace=ctx.namespace,
-                   **self._workload_meta(ctx, component, name), replicas=model.replicas, model_claim=claim,
+                   **self._workload_meta(ctx, component, name), replicas=model.fixed_replicas, model_claim=claim,
                    backend_runtime_config=config, elastic_config=elastic_config(model))
 
     def _render_ai_gateway(self, ctx: RenderContext, model: Model, component: str, name: str) -> None:
@@ -391,8 +373,8 @@ class Llmaz(Engine):
     def metrics_targets(self, ctx: RenderContext) -> list:
         from ..components.observability import MetricsTarget  # noqa: PLC0415 - only with prometheus on
 
-        # llmaz labels the serving pod (the leader of a multi-node group) with its OpenModel name,
-        # on both paths; a Playground's pods carry no inferstack labels.
+        # llmaz labels the serving pods with their OpenModel name on both paths; a Playground's
+        # pods carry no inferstack labels.
         return [MetricsTarget(ctx.name(m.name, "runner"), ctx.namespace,
                               {MODEL_NAME_LABEL: object_name(ctx.stack, m)}, "http")
                 for m in ctx.stack.models]
