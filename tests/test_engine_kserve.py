@@ -606,6 +606,15 @@ def test_sglang_lora_is_rejected_with_the_engines_that_render_it():
     assert diag.path == "$.spec.models[0].lora" and "llm-d" in diag.text()
 
 
+def test_sglang_pods_carry_the_schedulers_engine_type_label():
+    doc = base()
+    model(doc).update(runtime={"name": "sglang"}, resources={"cpu": "4", "memory": "16Gi"})
+    assert llmisvc(render(doc))["spec"]["labels"]["llm-d.ai/engine-type"] == "sglang"
+    doc = base()
+    use_vllm(doc)
+    assert "llm-d.ai/engine-type" not in llmisvc(render(doc))["spec"]["labels"]  # the scheduler's default is vLLM
+
+
 def test_gateway_port_is_part_of_the_base_url():
     doc = base()
     doc["spec"]["gateway"]["port"] = 8080

@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
+from . import llmd_router
 from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
@@ -435,6 +436,9 @@ def workload(ctx: RenderContext, m: Model, role: str | None) -> dict[str, Any]:
     labels = ctx.model_labels(m)
     if role:
         labels[ROLE_LABEL] = role
+    if m.runtime == "sglang":
+        # the scheduler reads SGLang's metric names only for pods labelled so (unlabelled pods count as vLLM)
+        labels[llmd_router.ENGINE_TYPE_LABEL] = llmd_router.engine_type(m)
     out["labels"] = labels
     placement = ctx.placement(m, gpus=parallelism.gpus // m.nodes_per_replica)
     if placement.annotations:
