@@ -606,6 +606,20 @@ def test_sglang_lora_is_rejected_with_the_engines_that_render_it():
     assert diag.path == "$.spec.models[0].lora" and "llm-d" in diag.text()
 
 
+@pytest.mark.parametrize("strategy", sorted(ks.SCHEDULING_PROFILES))
+def test_inline_scheduler_configs_keep_kserves_lora_affinity_scorer(strategy):
+    doc = base()
+    use_vllm(doc)
+    use_lora(doc)
+    model(doc)["routing"] = {"strategy": strategy}
+    config = llmisvc(render(doc))["spec"]["router"]["scheduler"]["config"]["inline"]
+    assert {"type": "lora-affinity-scorer"} in config["plugins"]
+    assert {"pluginRef": "lora-affinity-scorer", "weight": 4} in config["schedulingProfiles"][0]["plugins"]
+    doc["spec"]["models"][0].pop("lora")
+    config = llmisvc(render(doc))["spec"]["router"]["scheduler"]["config"]["inline"]
+    assert "lora-affinity-scorer" not in json.dumps(config)
+
+
 def test_sglang_pods_carry_the_schedulers_engine_type_label():
     doc = base()
     model(doc).update(runtime={"name": "sglang"}, resources={"cpu": "4", "memory": "16Gi"})

@@ -44,6 +44,10 @@ LWS_LEADER = "$(LWS_LEADER_ADDRESS)"
 LWS_RANK = "$(LWS_WORKER_INDEX)"
 SIM_ENTRYPOINT = "/app/llm-d-inference-sim"
 ROLE_LABEL = "inferstack.dev/role"
+# KServe's scheduler image (llm-d router v0.9.0) registers the scorer under this type; its default
+# EndpointPickerConfig adds it with this weight when spec.model.lora has adapters
+LORA_AFFINITY_SCORER = "lora-affinity-scorer"
+LORA_AFFINITY_WEIGHT = 4
 # the preset leaves the routing sidecar without requests; a proxy in front of one decode server needs little
 SIDECAR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 
@@ -663,7 +667,11 @@ def scheduler(m: Model) -> dict[str, Any]:
     out: dict[str, Any] = {}
     profile = SCHEDULING_PROFILES.get(m.routing)
     if profile:
-        out["config"] = {"inline": endpoint_picker_config(*profile)}
+        plugins, scorers = profile
+        if m.lora:  # what KServe's default config adds for adapters, which an inline config replaces
+            plugins = [*plugins, {"type": LORA_AFFINITY_SCORER}]
+            scorers = [*scorers, (LORA_AFFINITY_SCORER, LORA_AFFINITY_WEIGHT)]
+        out["config"] = {"inline": endpoint_picker_config(plugins, scorers)}
     token = storage_initializer_token(m)
     if token:
         # The scheduler's tokenizer sidecar downloads the tokenizer from model.uri with its own storage
