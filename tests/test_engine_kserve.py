@@ -1,5 +1,6 @@
 """KServe v0.20.0: the capability table feature by feature, and the upstream traps the renderer handles."""
 
+import argparse
 import copy
 import json
 import re
@@ -466,6 +467,174 @@ def test_lora_adapters_share_the_models_endpoint():
     rendered = render(doc)
     assert {e.model: e.base_url for e in rendered.endpoints} == {
         "qwen-small": rendered.endpoints[0].base_url, "sql": rendered.endpoints[0].base_url}
+
+
+# --- trap: KServe's LoRA flags are shell-quoted for the presets' bash eval -----------------------------------
+class VllmArgError(Exception):
+    pass
+
+
+class VllmServeParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise VllmArgError(message)
+
+
+class LoraModules(argparse.Action):
+    """vLLM's LoRAParserAction: each value is name=path, or a JSON object with name and path."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        modules = []
+        for item in values:
+            if "=" in item and "," not in item:
+                name, path = item.split("=")
+                modules.append({"name": name, "path": path})
+                continue
+            try:
+                module = json.loads(item)
+            except json.JSONDecodeError:
+                parser.error(f"invalid JSON for --lora-modules: {item}")
+            if not isinstance(module, dict) or not {"name", "path"} <= set(module) <= {"name", "path", "base_model_name"}:
+                parser.error(f"invalid fields for --lora-modules: {item}")
+            modules.append(module)
+        setattr(namespace, self.dest, modules)
+
+
+def vllm_serve(argv: list[str]) -> argparse.Namespace:
+    """`vllm serve`'s parsing of the flags KServe's main containers carry (model_tag is its positional)."""
+    parser = VllmServeParser(prog="vllm serve", allow_abbrev=False)
+    parser.add_argument("model_tag", nargs="?")
+    parser.add_argument("--served-model-name", nargs="+")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--enable-lora", action="store_true")
+    parser.add_argument("--max-loras", type=int)
+    parser.add_argument("--lora-modules", nargs="+", action=LoraModules)
+    for flag in ("--tensor-parallel-size", "--pipeline-parallel-size", "--nnodes", "--max-model-len"):
+        parser.add_argument(flag, type=int)
+    for flag in ("--node-rank", "--master-addr"):
+        parser.add_argument(flag)
+    parser.add_argument("--headless", action="store_true")
+    parser.add_argument("--kv-transfer-config", type=json.loads)
+    return parser.parse_args(argv)
+
+
+def kserve_attach_lora(container: dict, adapters: list[str], namespace: str, max_adapters: int) -> list[str]:
+    """KServe v0.20.0's attachLoRAAdapters on a merged main container: nothing when its command or arguments
+    hold --lora-modules (userSuppliedLoRAConfig), else addLoRAVLLMArgs prepends its flags with each JSON
+    module in single quotes (meant for the presets' bash eval)."""
+    if "--lora-modules" in " ".join(container["command"]) + " " + " ".join(container["args"]):
+        return list(container["args"])
+    modules = ["'" + json.dumps({"name": served, "path": f"/mnt/lora/{a}"}, separators=(",", ":")) + "'"
+               for a in sorted(adapters) for served in (a, f"publishers/{namespace}/models/{a}")]
+    return ["--enable-lora", f"--max-loras={max_adapters}", "--lora-modules", *modules, *container["args"]]
+
+
+def use_two_adapters(doc):
+    use_vllm(doc)
+    model(doc)["lora"] = {"maxAdapters": 4, "adapters": [{"name": "sql", "uri": "hf://org/sql-lora"},
+                                                         {"name": "chat", "uri": "s3://adapters/chat"}]}
+    model(doc)["runtime"]["args"] = ["--max-model-len", "4096"]
+
+
+def main_containers(spec: dict) -> dict[str, dict]:
+    """Every main container of an LLMInferenceService spec, by where it sits."""
+    out = {}
+    for section in ("", "prefill"):
+        workload = spec.get(section, {}) if section else spec
+        for pod in ("template", "worker"):
+            if pod in workload:
+                out[f"{section}.{pod}".lstrip(".")] = main(workload[pod])
+    return out
+
+
+@pytest.mark.parametrize(("layout", "pods"), [
+    (lambda d: None, {"template"}),
+    (use_multinode, {"template", "worker"}),  # KServe injects into the worker too
+    (use_disaggregation, {"template", "prefill.template"}),
+], ids=["aggregated", "multi-node", "prefill-decode"])
+def test_lora_flags_survive_kserves_injection_and_parse(layout, pods):
+    doc = base()
+    use_two_adapters(doc)
+    layout(doc)
+    spec = llmisvc(render(doc))["spec"]
+    expected = {"sql": "/mnt/lora/sql", "publishers/llm/models/sql": "/mnt/lora/sql",
+                "chat": "/mnt/lora/chat", "publishers/llm/models/chat": "/mnt/lora/chat"}
+    containers = main_containers(spec)
+    assert set(containers) == pods
+    for where, container in containers.items():
+        argv = kserve_attach_lora(container, ["sql", "chat"], "llm", 4)
+        assert argv == container["args"], f"{where}: KServe would inject its quoted flags"
+        parsed = vllm_serve(argv)
+        assert parsed.model_tag == "/mnt/models", where
+        assert parsed.served_model_name == ["qwen-small", "publishers/llm/models/qwen-small"], where
+        assert parsed.enable_lora and parsed.max_loras == 4, where
+        assert {m["name"]: m["path"] for m in parsed.lora_modules} == expected, where
+        assert parsed.max_model_len == 4096, where
+
+
+def test_kserves_own_lora_injection_breaks_exec_form_args():
+    """What the rendering avoids: KServe's quoted modules, prepended, swallow the model path and fail vLLM's JSON parse."""
+    doc = base()
+    use_vllm(doc)
+    container = main(llmisvc(render(doc))["spec"]["template"])
+    argv = kserve_attach_lora(container, ["sql"], "llm", 2)
+    assert argv[argv.index("--lora-modules") + 3] == "/mnt/models"
+    with pytest.raises(VllmArgError, match="invalid JSON"):
+        vllm_serve(argv)
+
+
+def test_lora_adapters_are_downloaded_by_kserve_not_by_vllm():
+    doc = base()
+    use_two_adapters(doc)
+    spec = llmisvc(render(doc))["spec"]
+    assert spec["model"]["lora"] == {"adapters": [{"name": "sql", "uri": "hf://org/sql-lora"},
+                                                  {"name": "chat", "uri": "s3://adapters/chat"}], "maxAdapters": 4}
+    args = main(spec["template"])["args"]
+    modules = args[args.index("--lora-modules") + 1:args.index("--port")]
+    assert all(json.loads(m)["path"].startswith("/mnt/lora/") for m in modules)
+
+
+@pytest.mark.parametrize(("name", "path"), [("sql", "/mnt/lora/sql"), ("a.b_c-1", "/mnt/lora/a.b_c-1"),
+                                            ("x/y z", "/mnt/lora/x-y-z"), ("..", "/mnt/lora/adapter")])
+def test_adapter_paths_follow_kserves_sanitizer(name, path):
+    assert ks.lora_adapter_dir(name) == path
+
+
+def test_gs_adapters_are_rejected():
+    doc = base()
+    use_vllm(doc)
+    model(doc)["lora"] = {"adapters": [{"name": "sql", "uri": "gs://bucket/sql"}]}
+    assert [d.path for d in errors(doc, "INF302")] == ["$.spec.models[0].lora.adapters[0].uri"]
+
+
+def test_sglang_lora_is_rejected_with_the_engines_that_render_it():
+    doc = base()
+    model(doc).update(runtime={"name": "sglang"}, resources={"cpu": "4", "memory": "16Gi"})
+    use_lora(doc)
+    [diag] = errors(doc, "INF302")
+    assert diag.path == "$.spec.models[0].lora" and "llm-d" in diag.text()
+
+
+@pytest.mark.parametrize("strategy", sorted(ks.SCHEDULING_PROFILES))
+def test_inline_scheduler_configs_keep_kserves_lora_affinity_scorer(strategy):
+    doc = base()
+    use_vllm(doc)
+    use_lora(doc)
+    model(doc)["routing"] = {"strategy": strategy}
+    config = llmisvc(render(doc))["spec"]["router"]["scheduler"]["config"]["inline"]
+    assert {"type": "lora-affinity-scorer"} in config["plugins"]
+    assert {"pluginRef": "lora-affinity-scorer", "weight": 4} in config["schedulingProfiles"][0]["plugins"]
+    doc["spec"]["models"][0].pop("lora")
+    config = llmisvc(render(doc))["spec"]["router"]["scheduler"]["config"]["inline"]
+    assert "lora-affinity-scorer" not in json.dumps(config)
+
+
+def test_sglang_pods_carry_the_schedulers_engine_type_label():
+    doc = base()
+    model(doc).update(runtime={"name": "sglang"}, resources={"cpu": "4", "memory": "16Gi"})
+    assert llmisvc(render(doc))["spec"]["labels"]["llm-d.ai/engine-type"] == "sglang"
+    doc = base()
+    use_vllm(doc)
+    assert "llm-d.ai/engine-type" not in llmisvc(render(doc))["spec"]["labels"]  # the scheduler's default is vLLM
 
 
 def test_gateway_port_is_part_of_the_base_url():

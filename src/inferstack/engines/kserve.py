@@ -17,6 +17,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .. import versions
+from . import llmd_router
 from .base import Engine, GeneratedName, IngressSource, generic, model_object_name, native, no
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ MAIN = "main"
 STORAGE_INITIALIZER = "storage-initializer"
 ROUTING_SIDECAR = "llm-d-routing-sidecar"
 MODEL_DIR = "/mnt/models"  # where the storage initializer puts model.uri
+LORA_DIR = "/mnt/lora"  # loraAdaptersMountRoot: each adapter lands in <LORA_DIR>/<sanitized name>
 PORT = 8000  # the workload Service and the InferencePool target this port
 DECODE_ENGINE_PORT = 8001  # the engine behind the P/D routing sidecar
 EPP_ZMQ_PORT = 5557
@@ -42,6 +44,10 @@ LWS_LEADER = "$(LWS_LEADER_ADDRESS)"
 LWS_RANK = "$(LWS_WORKER_INDEX)"
 SIM_ENTRYPOINT = "/app/llm-d-inference-sim"
 ROLE_LABEL = "inferstack.dev/role"
+# KServe's scheduler image (llm-d router v0.9.0) registers the scorer under this type; its default
+# EndpointPickerConfig adds it with this weight when spec.model.lora has adapters
+LORA_AFFINITY_SCORER = "lora-affinity-scorer"
+LORA_AFFINITY_WEIGHT = 4
 # the preset leaves the routing sidecar without requests; a proxy in front of one decode server needs little
 SIDECAR_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 
@@ -57,7 +63,8 @@ CAPABILITIES = {
                                 "routing sidecar --kv-connector=nixlv2"),
     "kv-connector:lmcache": no("KServe's P/D routing sidecar speaks the NIXL protocol only"),
     "kv-connector:mooncake": no("KServe's P/D routing sidecar speaks the NIXL protocol only"),
-    "lora": native("spec.model.lora (KServe downloads the adapters and adds vLLM's LoRA flags); the simulator gets its own flags"),
+    "lora": native("spec.model.lora (KServe downloads the adapters to /mnt/lora/<name>) with vLLM's --lora-modules "
+                   "for those paths in the exec-form args, so KServe adds no shell-quoted flags; the simulator gets its own"),
     "autoscaling": generic("HorizontalPodAutoscaler on the controller's Deployment/LeaderWorkerSet (spec.replicas left unset) "
                            "with pods metrics from prometheus-adapter; KServe's spec.scaling needs the llm-d WVA, "
                            "which takes no metric target"),
@@ -260,8 +267,14 @@ def _model_constraints(stack: Stack, m: Model, doc: SourceDoc) -> list:
             reject(("autoscaling",), "inferstack autoscales KServe's aggregated workload only",
                    "drop autoscaling or the prefill/decode split")
     if m.lora and m.runtime == "sglang":
-        reject(("lora",), "KServe's spec.model.lora injects vLLM LoRA flags; SGLang LoRA is not rendered for KServe",
-               "use runtime vllm for LoRA on KServe")
+        reject(("lora",), "KServe v0.20.0 downloads spec.model.lora adapters but adds vLLM's --enable-lora and "
+               "--lora-modules flags to the main container (unless it already has --lora-modules), which SGLang's "
+               "launcher rejects", "use runtime vllm for LoRA on KServe, or engine llm-d, aibrix or kthena for SGLang LoRA")
+    if m.lora and m.runtime == "vllm":
+        for i, a in enumerate(m.lora.adapters):
+            if a.uri.startswith("gs://"):
+                reject(("lora", "adapters", i, "uri"), "KServe v0.20.0 loads LoRA adapters from hf://, s3:// and pvc:// "
+                       "only; it fails the whole LLMInferenceService on a gs:// adapter", "use an hf:// or s3:// adapter")
     if m.routing == "kv-cache-aware" and m.runtime != "vllm":
         reject(("routing", "strategy"), "precise prefix-cache routing needs vLLM's KV events (--kv-events-config)",
                "use runtime vllm, or routing prefix-cache")
@@ -434,6 +447,9 @@ def workload(ctx: RenderContext, m: Model, role: str | None) -> dict[str, Any]:
     labels = ctx.model_labels(m)
     if role:
         labels[ROLE_LABEL] = role
+    if m.runtime == "sglang":
+        # the scheduler reads SGLang's metric names only for pods labelled so (unlabelled pods count as vLLM)
+        labels[llmd_router.ENGINE_TYPE_LABEL] = llmd_router.engine_type(m)
     out["labels"] = labels
     placement = ctx.placement(m, gpus=parallelism.gpus // m.nodes_per_replica)
     if placement.annotations:
@@ -569,9 +585,28 @@ def command_and_args(ctx: RenderContext, m: Model, role: str | None, *, worker: 
     return ["vllm", "serve"], vllm_args(ctx, m, role, port, name, worker=worker)
 
 
-def served_names(ctx: RenderContext, m: Model) -> list[str]:
-    """KServe serves every model under its own name and publishers/<namespace>/models/<name> (model-based routing)."""
-    return [m.name, f"publishers/{ctx.namespace}/models/{m.name}"]
+def served_names(ctx: RenderContext, name: str) -> list[str]:
+    """KServe serves every model and adapter under its own name and publishers/<namespace>/models/<name>
+    (fullyQualifiedModelName, the name model-based routing matches)."""
+    return [name, f"publishers/{ctx.namespace}/models/{name}"]
+
+
+def lora_adapter_dir(name: str) -> str:
+    """Where KServe puts an adapter: hf:// and s3:// ones are downloaded there by the storage initializer,
+    pvc:// ones mounted (sanitizeLoRAPathSegment: characters outside [a-zA-Z0-9._-] become '-')."""
+    segment = re.sub(r"[^a-zA-Z0-9._-]", "-", name)
+    return f"{LORA_DIR}/{'adapter' if segment in ('', '.', '..') else segment}"
+
+
+def vllm_lora_args(ctx: RenderContext, m: Model) -> list[str]:
+    """vLLM's LoRA flags for the adapters KServe downloads. KServe would prepend its own, each JSON module
+    in shell single quotes for the presets' `bash -c eval`: in exec form the quotes reach vLLM (invalid
+    JSON) and --lora-modules, placed first, swallows the model path. It skips them when the container
+    already has --lora-modules (userSuppliedLoRAConfig) and still downloads and mounts every adapter.
+    The caller places these before another flag, so the module list ends there."""
+    modules = [json.dumps({"name": served, "path": lora_adapter_dir(a.name)}, separators=(",", ":"))
+               for a in m.lora.adapters for served in served_names(ctx, a.name)]
+    return ["--enable-lora", "--max-loras", str(m.lora.max_adapters), "--lora-modules", *modules]
 
 
 def multinode_args(m: Model, flavour: str, worker: bool) -> list[str]:
@@ -586,8 +621,10 @@ def vllm_args(ctx: RenderContext, m: Model, role: str | None, port: int, name: s
     from ..components import runtime
 
     p = role_parallelism(m, role)
-    args = [MODEL_DIR, "--served-model-name", *served_names(ctx, m), "--port", str(port)]
-    args += runtime.parallelism_args("vllm", p)
+    args = [MODEL_DIR, "--served-model-name", *served_names(ctx, m.name)]
+    if m.lora:
+        args += vllm_lora_args(ctx, m)
+    args += ["--port", str(port), *runtime.parallelism_args("vllm", p)]
     if m.nodes_per_replica > 1:
         args += multinode_args(m, "vllm", worker)
     if not m.prefix_caching:
@@ -623,7 +660,7 @@ def sglang_args(m: Model, role: str | None, port: int, *, worker: bool) -> list[
 def simulator_args(ctx: RenderContext, m: Model, port: int) -> list[str]:
     from ..components import runtime
 
-    args = ["--model", m.name, "--served-model-name", *served_names(ctx, m), "--port", str(port),
+    args = ["--model", m.name, "--served-model-name", *served_names(ctx, m.name), "--port", str(port),
             "--time-to-first-token", runtime.SIM_TTFT, "--inter-token-latency", runtime.SIM_ITL]
     if m.lora:
         args += ["--max-loras", str(m.lora.max_adapters), "--lora-modules",
@@ -637,7 +674,11 @@ def scheduler(m: Model) -> dict[str, Any]:
     out: dict[str, Any] = {}
     profile = SCHEDULING_PROFILES.get(m.routing)
     if profile:
-        out["config"] = {"inline": endpoint_picker_config(*profile)}
+        plugins, scorers = profile
+        if m.lora:  # what KServe's default config adds for adapters, which an inline config replaces
+            plugins = [*plugins, {"type": LORA_AFFINITY_SCORER}]
+            scorers = [*scorers, (LORA_AFFINITY_SCORER, LORA_AFFINITY_WEIGHT)]
+        out["config"] = {"inline": endpoint_picker_config(plugins, scorers)}
     token = storage_initializer_token(m)
     if token:
         # The scheduler's tokenizer sidecar downloads the tokenizer from model.uri with its own storage
