@@ -44,10 +44,11 @@ def gateway_api_crds() -> Install:
 
 
 def inference_extension_crds() -> Install:
+    """The release's v1-manifests.yaml: only the CRDs with a v1 version (InferencePool); the alpha
+    inference.networking.x-k8s.io CRDs are not in it."""
     b = versions.bundle("gateway-api-inference-extension")
     return Install(name="gateway-api-inference-extension-crds", component=COMPONENT, method="manifest",
-                   version=b["version"], url=b["url"], server_side=True,
-                   provides=("inference.networking.k8s.io/*", "inference.networking.x-k8s.io/*"))
+                   version=b["version"], url=b["url"], server_side=True, provides=("inference.networking.k8s.io/*",))
 
 
 def _helm(name: str, chart_key: str, namespace: str, values: dict, provides=()) -> Install:
