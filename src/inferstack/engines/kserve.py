@@ -187,6 +187,9 @@ class KServe(Engine):
             _add_envoy_inference_pool_extension(ctx)
         if any(m.nodes_per_replica > 1 for m in stack.models):
             ctx.install(lws.install())
+            ctx.note("kserve: llmisvc-controller-manager watches LeaderWorkerSets only if their CRD exists when it "
+                     "starts (LWS is installed before it here); when a stack gains its first multi-node model, "
+                     "restart llmisvc-controller-manager after LWS is installed")
         for install in kserve_installs(ctx):
             ctx.install(install)
         if any(m.autoscaling for m in stack.models):
