@@ -5,6 +5,7 @@ the rendered objects and installs.
 """
 
 import copy
+import hashlib
 import json
 import re
 
@@ -449,7 +450,8 @@ def test_trap_router_service_is_not_a_load_balancer_on_kind():
 
 
 def test_trap_router_service_keeps_upstream_type_on_clouds():
-    assert install(render(spec(eks, runtime={"name": "vllm"})), "kthena").patches == ()
+    patches = install(render(spec(eks, runtime={"name": "vllm"})), "kthena").patches
+    assert [p.kind for p in patches] == ["Deployment"]  # only the router's config-hash annotation
 
 
 def test_trap_gateway_port_moves_the_router_service_and_the_endpoint():
@@ -477,6 +479,105 @@ def test_trap_router_strategy_is_router_wide():
         doc["spec"]["models"] = [{**first, "routing": {"strategy": "least-request"}},
                                  {**first, "name": "n", "routing": {"strategy": "prefix-cache"}}]
     assert errors(spec(two_models)) == [("INF302", "$.spec.models[1].routing.strategy")]
+
+
+# The chart's router objects as Helm renders them (v1.0.0 templates, trimmed): the ConfigMap is
+# mounted with subPath and read once at start-up; the pod template carries labels, no annotations.
+CHART_ROUTER = """---
+apiVersion: v1
+kind: Service
+metadata: {name: kthena-router, namespace: kthena-system, labels: {app.kubernetes.io/component: kthena-router}}
+spec: {type: LoadBalancer, ports: [{name: http, port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kthena-router-config, namespace: kthena-system, labels: {app.kubernetes.io/component: kthena-router}}
+data: {routerConfiguration: "scheduler: {}"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: kthena-router
+  namespace: kthena-system
+  labels: {app.kubernetes.io/component: kthena-router, app.kubernetes.io/managed-by: Helm}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app.kubernetes.io/component: kthena-router}}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/component: kthena-router, app.kubernetes.io/managed-by: Helm}
+    spec:
+      serviceAccountName: kthena-router
+      containers:
+      - name: kthena-router
+        image: ghcr.io/volcano-sh/kthena-router:v1.0.0
+        volumeMounts: [{name: scheduler-config, mountPath: /etc/config/routerConfiguration.yaml, subPath: routerConfiguration}]
+      volumes: [{name: scheduler-config, configMap: {name: kthena-router-config}}]
+"""
+
+
+def routing(strategy):
+    def change(doc):
+        doc["spec"]["models"][0]["routing"] = {"strategy": strategy}
+    return change
+
+
+def router_hash(rendered):
+    patch = next(p for p in install(rendered, "kthena").patches if p.kind == "Deployment")
+    return patch.patch["spec"]["template"]["metadata"]["annotations"][kt.ROUTER_CONFIG_HASH_ANNOTATION]
+
+
+def test_trap_router_restarts_when_its_configuration_changes():
+    # kthena-router parses its subPath-mounted ConfigMap once at start-up: only a pod-template change rolls it
+    patch = next(p for p in install(render(spec(routing("prefix-cache"))), "kthena").patches if p.kind == "Deployment")
+    assert (patch.api_version, patch.name, patch.namespace) == ("apps/v1", "kthena-router", "kthena-system")
+    hashes = {s: router_hash(render(spec(routing(s)))) for s in ("auto", "least-request", "prefix-cache")}
+    assert len(set(hashes.values())) == 3  # back to auto (the chart's configuration) rolls the router too
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes.values())
+    assert router_hash(render(spec(routing("prefix-cache")))) == hashes["prefix-cache"]
+    # a change elsewhere in the spec does not restart the router
+    assert router_hash(render(spec(routing("prefix-cache"), replicas=3))) == hashes["prefix-cache"]
+
+
+def test_trap_router_hash_is_the_hash_of_the_patched_config_data():
+    for strategy in ("least-request", "prefix-cache"):
+        patches = install(render(spec(routing(strategy))), "kthena").patches
+        data = next(p for p in patches if p.kind == "ConfigMap").patch["data"]
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        assert router_hash(render(spec(routing(strategy)))) == hashlib.sha256(canonical.encode()).hexdigest()
+    assert router_hash(render(spec())) == kt.config_digest(None)
+
+
+def test_trap_router_patches_apply_to_the_chart_output_from_installs_yaml():
+    from inferstack.render.postrender import apply_patches, patches_from_dicts
+
+    r = render(spec(routing("prefix-cache")))
+    plan = yaml.safe_load(yaml.safe_dump(install(r, "kthena").to_dict()))  # what installs.yaml carries
+    docs = {d["kind"]: d for d in yaml.safe_load_all(apply_patches(CHART_ROUTER, patches_from_dicts(plan["patches"])))}
+    chart = {d["kind"]: d for d in yaml.safe_load_all(CHART_ROUTER)}
+    deployment, template = docs["Deployment"], docs["Deployment"]["spec"]["template"]
+    assert template["metadata"] == {"labels": chart["Deployment"]["spec"]["template"]["metadata"]["labels"],
+                                    "annotations": {kt.ROUTER_CONFIG_HASH_ANNOTATION: router_hash(r)}}
+    assert template["spec"] == chart["Deployment"]["spec"]["template"]["spec"]
+    assert deployment["metadata"] == chart["Deployment"]["metadata"]
+    assert deployment["spec"]["selector"] == chart["Deployment"]["spec"]["selector"]
+    assert yaml.safe_load(docs["ConfigMap"]["data"]["routerConfiguration"])["scheduler"]["plugins"]["Score"]["enabled"][0] == \
+        {"name": "prefix-cache", "weight": 2}
+
+
+def test_trap_pulumi_post_renderer_annotates_the_router_and_changes_with_the_strategy(tmp_path):
+    import subprocess
+
+    from inferstack.pulumi.resources import postrender_executable
+
+    renders = {s: render(spec(routing(s))) for s in ("least-request", "prefix-cache")}
+    paths = {s: postrender_executable(install(r, "kthena"), tmp_path) for s, r in renders.items()}
+    assert len(set(paths.values())) == 2  # a new post-renderer path is a new Release input: Pulumi upgrades the release
+    out = subprocess.run([str(tmp_path / paths["prefix-cache"])], input=CHART_ROUTER, capture_output=True, text=True,
+                         check=True).stdout
+    deployment = next(d for d in yaml.safe_load_all(out) if d["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["metadata"]["annotations"] == {
+        kt.ROUTER_CONFIG_HASH_ANNOTATION: router_hash(renders["prefix-cache"])}
 
 
 # --- trap: P/D, multi-node, gang ---------------------------------------------------------------

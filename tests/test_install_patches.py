@@ -36,3 +36,38 @@ def test_install_plan_lists_patches_only_when_there_are_some():
         "mergePatch": {"spec": {"type": "ClusterIP"}},
         "reason": "why",
     }]
+
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1", "kind": "Deployment",
+    "metadata": {"name": "router", "namespace": "sys", "labels": {"app.kubernetes.io/component": "router"},
+                 "annotations": {"meta.helm.sh/release-name": "x"}},
+    "spec": {
+        "replicas": 2,
+        "selector": {"matchLabels": {"app.kubernetes.io/component": "router"}},
+        "template": {
+            "metadata": {"labels": {"app.kubernetes.io/component": "router", "app.kubernetes.io/instance": "x"},
+                         "annotations": {"prometheus.io/scrape": "true"}},
+            "spec": {"containers": [{"name": "router", "image": "router:v1",
+                                     "volumeMounts": [{"name": "config", "mountPath": "/etc/config/c.yaml", "subPath": "c"}]}],
+                     "volumes": [{"name": "config", "configMap": {"name": "router-config"}}]},
+        },
+    },
+}
+
+
+def test_pod_template_annotation_patch_merges_into_a_deployment():
+    patch = ObjectPatch("apps/v1", "Deployment", "router", {"spec": {"template": {"metadata": {"annotations": {"x/hash": "abc"}}}}},
+                        "sys")
+    patched = patch.apply(DEPLOYMENT)
+    template = patched["spec"]["template"]
+    assert template["metadata"] == {"labels": DEPLOYMENT["spec"]["template"]["metadata"]["labels"],
+                                    "annotations": {"prometheus.io/scrape": "true", "x/hash": "abc"}}
+    assert template["spec"] == DEPLOYMENT["spec"]["template"]["spec"]
+    assert {k: v for k, v in patched["spec"].items() if k != "template"} == {"replicas": 2, "selector": DEPLOYMENT["spec"]["selector"]}
+    assert patched["metadata"] == DEPLOYMENT["metadata"]
+    # a pod template without annotations gets the map created, labels untouched
+    bare = {**DEPLOYMENT, "spec": {**DEPLOYMENT["spec"], "template": {**DEPLOYMENT["spec"]["template"],
+                                                                      "metadata": {"labels": {"a": "b"}}}}}
+    assert patch.apply(bare)["spec"]["template"]["metadata"] == {"labels": {"a": "b"}, "annotations": {"x/hash": "abc"}}
+    assert "x/hash" not in DEPLOYMENT["spec"]["template"]["metadata"]["annotations"]

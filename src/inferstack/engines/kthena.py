@@ -15,6 +15,8 @@ The LeaderWorkerSet controller is never installed: Kthena converts every LeaderW
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -91,6 +93,9 @@ NAMESPACE = "kthena-system"
 COMPONENT = "engine"
 ROUTER = "kthena-router"  # the chart's router Service, Deployment and ConfigMap name
 ROUTER_CONFIG = "kthena-router-config"
+# The router reads its ConfigMap (mounted with subPath, so never refreshed) once at start-up: a
+# pod-template annotation carrying the configuration's hash rolls it when the configuration changes.
+ROUTER_CONFIG_HASH_ANNOTATION = "inferstack.dev/router-config-sha256"
 ROUTER_PORT = 80  # the chart's Service port (v1.0.0 has no value for it)
 ROUTER_CONTAINER_PORT = 8080  # networking.kthenaRouter.port
 ENGINE_PORT = 8000
@@ -218,6 +223,18 @@ def router_configuration(strategy: str) -> str:
         },
     }}
     return safe_dump(config, sort_keys=False)
+
+
+def router_config_data(stack: Stack) -> dict[str, str] | None:
+    """The `data` inferstack patches into the router ConfigMap; None leaves the chart's own configuration."""
+    strategy = router_strategy(stack)
+    return {"routerConfiguration": router_configuration(strategy)} if strategy else None
+
+
+def config_digest(data: dict[str, str] | None) -> str:
+    """sha256 of the canonical JSON of the ConfigMap data (`null` for the chart's own configuration)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def router_url(stack: Stack) -> str:
@@ -391,7 +408,8 @@ def chart_install(stack: Stack) -> Install:
 
 
 def router_patches(stack: Stack) -> tuple[ObjectPatch, ...]:
-    """Router settings chart v1.0.0 has no value for: Service type and port, scheduler plugins."""
+    """Router settings chart v1.0.0 has no value for: Service type and port, scheduler plugins, and the
+    pod-template annotation that restarts the router when its scheduler plugins change."""
     from ..render.result import ObjectPatch
 
     patches = []
@@ -407,10 +425,15 @@ def router_patches(stack: Stack) -> tuple[ObjectPatch, ...]:
     if service:
         patches.append(ObjectPatch("v1", "Service", ROUTER, {"spec": service}, NAMESPACE, "; ".join(reasons)))
     strategy = router_strategy(stack)
-    if strategy:
-        patches.append(ObjectPatch("v1", "ConfigMap", ROUTER_CONFIG,
-                                   {"data": {"routerConfiguration": router_configuration(strategy)}}, NAMESPACE,
+    config = router_config_data(stack)
+    if config is not None:
+        patches.append(ObjectPatch("v1", "ConfigMap", ROUTER_CONFIG, {"data": config}, NAMESPACE,
                                    f"routing strategy {strategy} (the chart hard-codes the scheduler plugins)"))
+    patches.append(ObjectPatch(
+        "apps/v1", "Deployment", ROUTER,
+        {"spec": {"template": {"metadata": {"annotations": {ROUTER_CONFIG_HASH_ANNOTATION: config_digest(config)}}}}},
+        NAMESPACE, "kthena-router reads its scheduler configuration only at start-up: a change of "
+                   f"{ROUTER_CONFIG} (or back to the chart's own) must restart it"))
     return tuple(patches)
 
 
