@@ -11,6 +11,7 @@ import yaml
 
 from inferstack import versions
 from inferstack.engines import aibrix
+from inferstack.policy.rules import pin_problem
 
 from .aibrix_specs import (
     GATEWAY,
@@ -83,6 +84,20 @@ def test_no_ray_based_replica_is_rendered_so_no_kuberay_install_is_added(doc):
     installs = {i.name: i for i in rendered.installs}
     assert "ray.io/*" in installs["aibrix-dependency"].provides
     assert "KubeRay operator v1.2.1, idle" in installs["aibrix-core"].note
+
+
+def test_the_core_note_says_how_to_pin_the_bundles_redis_which_runs_latest():
+    """aibrix-core v0.7.0 is `kustomize build config/overlays/release`: Deployment aibrix-redis-master
+    (namePrefix aibrix-) in aibrix-system, container master, image redis with newTag latest. A merge patch
+    would have to restate the container list and a manifest bundle is applied from its URL as is, so the
+    install note carries the pin (a tag of the 7.4 line AIBrix's Helm chart uses)."""
+    core = next(i for i in render(spec()).installs if i.name == "aibrix-core")
+    assert core.method == "manifest" and not core.patches
+    pinned = versions.image("aibrix-redis")
+    assert pin_problem(aibrix.REDIS_BUNDLE_IMAGE) and pin_problem(pinned) is None
+    assert pinned.startswith("redis:7.4.")
+    assert ("the mutable image redis:latest" in core.note
+            and f"kubectl -n aibrix-system set image deployment/aibrix-redis-master master={pinned}" in core.note)
 
 
 # --- Deployment path -------------------------------------------------------------------------------

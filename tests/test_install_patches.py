@@ -1,6 +1,14 @@
 """Install.patches: JSON merge patches (RFC 7386) on objects a chart renders, for settings it has no value for."""
 
+from inferstack import versions
+from inferstack.engines import ENGINE_NAMES
+from inferstack.policy.objects import images
+from inferstack.policy.rules import pin_problem
+from inferstack.render.pipeline import render_stack
 from inferstack.render.result import Install, ObjectPatch, merge_patch
+from inferstack.spec.validate import validate_file
+
+from .conftest import EXAMPLES
 
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "router", "namespace": "sys", "labels": {"a": "b"}},
            "spec": {"type": "LoadBalancer", "ports": [{"name": "http", "port": 80}], "selector": {"app": "router"}}}
@@ -71,3 +79,35 @@ def test_pod_template_annotation_patch_merges_into_a_deployment():
                                                                       "metadata": {"labels": {"a": "b"}}}}}
     assert patch.apply(bare)["spec"]["template"]["metadata"] == {"labels": {"a": "b"}, "annotations": {"x/hash": "abc"}}
     assert "x/hash" not in DEPLOYMENT["spec"]["template"]["metadata"]["annotations"]
+
+
+# --- every render: what the patches may carry ------------------------------------------------------
+
+
+def _renders():
+    for example in EXAMPLES:
+        for engine in ENGINE_NAMES:
+            result = validate_file(str(example), engine=engine)
+            if result.ok:
+                yield f"{engine}-{example.stem}", render_stack(result.stack)
+
+
+def test_patches_only_target_helm_releases_and_pin_every_image_they_set():
+    """Only Helm releases are post-rendered (`inferstack postrender`, the Pulumi program's releases);
+    a manifest bundle is applied from its URL as is, so a patch on one would be dropped silently.
+    An image a patch writes follows POL001 like every rendered image."""
+    patched = 0
+    for name, rendered in _renders():
+        for install in rendered.installs:
+            if not install.patches:
+                continue
+            patched += 1
+            assert install.method == "helm", f"{name}: {install.name} is a {install.method} install with patches"
+            for patch in install.patches:
+                for path, ref in images(patch.patch):
+                    assert pin_problem(ref) is None, f"{name}: {install.name} patch sets {path} to {ref!r}"
+    assert patched  # Kthena's router patches, at least
+
+
+def test_every_image_of_the_version_catalogue_is_pinned():
+    assert {key: ref for key, ref in versions.IMAGES.items() if pin_problem(ref)} == {}

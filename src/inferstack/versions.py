@@ -144,6 +144,10 @@ IMAGES = MappingProxyType(
         "curl": "curlimages/curl:8.11.1",
         # AIBrix: the runtime sidecar that downloads LoRA artifacts (s3/gcs/huggingface) for ModelAdapters
         "aibrix-runtime": "aibrix/runtime:v0.7.0",
+        # AIBrix: not deployed by inferstack. The aibrix-core v0.7.0 bundle runs its Redis as redis:latest
+        # (config/overlays/release sets newTag: latest); the install note gives this pin to set instead:
+        # the 7.4 line of AIBrix's own Helm chart (metadata.redis tag "7.4"), at its 7.4.7 patch release.
+        "aibrix-redis": "redis:7.4.7",
         # llm-d router v0.10.0, one coherent set: the EPP, the P/D routing sidecar, and the proxy and
         # tokenizer images the v0.10.0 router charts pair with them.
         "llm-d-epp": "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",

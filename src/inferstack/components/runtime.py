@@ -23,6 +23,14 @@ SIM_ITL = "10ms"
 
 KV_CONNECTORS_VLLM = {"nixl": "NixlConnector", "lmcache": "LMCacheConnectorV1"}
 
+# SGLang sizes its LoRA memory pool at start-up from the adapters in --lora-paths; without any (the
+# engine loads them later through /load_lora_adapter, e.g. AIBrix's ModelAdapter controller) its
+# server_args check requires both --max-lora-rank and --lora-target-modules. The spec has no rank, so
+# runtime-loaded adapters get this ceiling: an adapter of a higher rank fails to load. "all" targets
+# every module SGLang supports (q/k/v/o, gate/up/down projections), so no adapter fails on its modules.
+SGLANG_RUNTIME_LORA_MAX_RANK = 64
+SGLANG_RUNTIME_LORA_TARGET_MODULES = "all"
+
 # Images that run as an unprivileged user (versions.IMAGES key -> uid): the simulator declares
 # USER 65532; curl (benchmark preflight) only reads its script. vLLM and SGLang images run as root.
 NON_ROOT_USERS = {"simulator": 65532, "curl": 65532}
@@ -148,6 +156,9 @@ def _sglang_args(model: Model, opts: ServerOptions) -> list[str]:
         paths = [f"{a.name}={a.uri.split('://', 1)[1]}" for a in model.lora.adapters if a.uri.startswith("hf://")]
         if opts.load_lora_modules and paths:
             args += ["--lora-paths", *paths]
+        else:
+            args += ["--max-lora-rank", str(SGLANG_RUNTIME_LORA_MAX_RANK),
+                     "--lora-target-modules", SGLANG_RUNTIME_LORA_TARGET_MODULES]
     if model.disaggregation and opts.role:
         args += ["--disaggregation-mode", opts.role,
                  "--disaggregation-transfer-backend", model.disaggregation.kv_connector]
