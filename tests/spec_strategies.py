@@ -64,7 +64,8 @@ MODEL_KNOBS = {
                                          st.sampled_from(["kv-cache-usage", "queue-depth", "requests-per-second",
                                                           "gpu-utilization"]))),
     ("cache",): optional(st.fixed_dictionaries({"size": st.sampled_from(["10Gi", "200Gi"])},
-                                               optional={"retain": st.booleans()})),
+                                               optional={"retain": st.booleans(),
+                                                         "storageClass": st.sampled_from([None, "shared-nfs"])})),
 }
 STACK_KNOBS = {
     ("metadata", "name"): dns_labels,

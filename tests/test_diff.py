@@ -61,11 +61,11 @@ def test_cache_volume_removed_is_flagged():
 
 
 def test_immutable_field_on_a_volume_is_a_replacement_that_loses_data():
-    head = infra(edited(EKS, lambda s: s["models"][0]["cache"].update(storageClass="io2")))
+    head = infra(edited(EKS, lambda s: s["models"][0]["cache"].update(storageClass="efs-provisioned")))
     d = diff_renders("eks", infra(EKS), head)
     [pvc] = d.objects
     assert pvc.action == "replace" and pvc.immutable == ["spec.storageClassName"]
-    assert pvc.fields == [FieldChange("$.spec.storageClassName", "gp3", "io2")]
+    assert pvc.fields == [FieldChange("$.spec.storageClassName", "efs-sc", "efs-provisioned")]
     assert risk_ids(d) == ["RISK102"]
 
 

@@ -222,8 +222,8 @@ def _pool_label(doc):
     doc["spec"]["cluster"]["nodePools"][0]["labels"] = {"tier": "gold"}
 
 
-def _cache(doc):
-    doc["spec"]["models"][0]["cache"] = {"size": "10Gi"}
+def _cache(doc):  # two replicas share it: a class that can be ReadWriteMany (kind's local-path cannot, INF242)
+    doc["spec"]["models"][0]["cache"] = {"size": "10Gi", "storageClass": "shared-nfs"}
 
 
 def _tainted(doc):

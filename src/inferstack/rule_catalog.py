@@ -66,6 +66,7 @@ _RULES = (
     Rule("INF238", "gpu-sharing", "error", "GPU sharing needs an NVIDIA device plugin that implements it."),
     Rule("INF239", "kubernetes-version", "error", "The Kubernetes version must be one inferstack has schemas (and, on kind, a pinned node image) for."),
     Rule("INF241", "benchmark-tool", "error", "The benchmark tool cannot run the requested workload (vllm-bench and guidellm run the random dataset)."),
+    Rule("INF242", "cache-access-mode", "error", "A model-cache volume that several pods mount is ReadWriteMany; its storageClass must not be the provider's block storage (EBS, Azure Disk, Persistent Disk) or kind's local-path."),
     # -- engine capabilities
     Rule("INF301", "engine-capability", "error", "The chosen engine cannot express a requested feature; the message names the engines that can."),
     Rule("INF302", "engine-constraint", "error", "A value the chosen engine's API rejects (e.g. too many roles, unsupported combination)."),
@@ -86,6 +87,7 @@ _RULES = (
     Rule("INF501", "unpinned-revision", "warning", "A model source without a pinned revision makes results irreproducible."),
     Rule("INF502", "unpinned-image", "error", "Images must be pinned to a tag or digest, never `latest` or untagged."),
     Rule("INF503", "single-stage-benchmark", "warning", "A benchmark with one rate gives no latency-throughput curve."),
+    Rule("INF504", "cache-default-class", "warning", "A ReadWriteMany model-cache volume on a cloud cluster's default StorageClass, which is block storage there; name an RWX class."),
     # -- check: Kubernetes objects
     Rule("CHK001", "yaml", "error", "The file cannot be read as YAML/JSON objects: syntax, encoding, duplicate keys, tags or non-string keys."),
     Rule("CHK002", "not-an-object", "error", "A document is not a Kubernetes object: not a mapping, or apiVersion/kind missing or not strings."),

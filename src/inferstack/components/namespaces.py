@@ -38,18 +38,18 @@ def render(ctx: RenderContext, extra_privileged: set[str] | frozenset[str] = fro
 
 
 def render_cache_volumes(ctx: RenderContext) -> None:
-    """A PVC per model with `cache`; shared by all pods of the model (ReadWriteMany when several)."""
+    """A PVC per model with `cache`; shared by all pods of the model (ReadWriteMany when several:
+    `Model.shares_cache`, which validation also uses to refuse classes that cannot be ReadWriteMany)."""
     for model in ctx.stack.models:
         if not model.cache:
             continue
-        pods = model.replicas * model.nodes_per_replica > 1 or bool(model.autoscaling or model.disaggregation)
         labels = ctx.model_labels(model, **{"inferstack.dev/retain": str(model.cache.retain).lower()})
         ctx.add(render_object(
             "common/pvc.yaml.j2",
             name=cache_claim_name(ctx.stack.name, model),
             namespace=ctx.namespace,
             labels=labels,
-            access_mode="ReadWriteMany" if pods else "ReadWriteOnce",
+            access_mode=model.cache_access_mode,
             size=model.cache.size,
             storage_class=model.cache.storage_class,
         ), f"model/{model.name}", "30-models", retain=model.cache.retain)

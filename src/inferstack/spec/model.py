@@ -219,6 +219,17 @@ class Model:
         return self.uri.split("://", 1)[1]
 
     @property
+    def shares_cache(self) -> bool:
+        """More than one pod mounts the model-cache volume: several replicas or nodes per replica, an
+        autoscaler that can add replicas, or prefill and decode pods."""
+        return self.replicas * self.nodes_per_replica > 1 or bool(self.autoscaling or self.disaggregation)
+
+    @property
+    def cache_access_mode(self) -> str:
+        """The access mode of the model-cache PVC: one volume for all the model's pods."""
+        return "ReadWriteMany" if self.shares_cache else "ReadWriteOnce"
+
+    @property
     def max_replicas(self) -> int:
         """The most replicas the model can run: maxReplicas when autoscaled."""
         return self.autoscaling.max_replicas if self.autoscaling else self.replicas

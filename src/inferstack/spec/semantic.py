@@ -14,8 +14,9 @@ from .. import versions
 from ..accelerators import PRODUCTS, provider_name
 from ..errors import WARNING, Diagnostic
 from ..k8s_names import label_key_problem, label_value_problem
+from ..storage_classes import CLOUD_DEFAULT_CLASS, RWX_CHOICES, block_storage_class
 from .loader import SourceDoc
-from .model import CLOUD_PROVIDERS, Stack
+from .model import CLOUD_PROVIDERS, Model, Stack
 
 P = ("spec",)
 DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -538,6 +539,37 @@ def accelerator_products(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
                 offered = [p for p in PRODUCTS if provider_name(p, stack.provider)]
                 yield doc.diag(path, "INF237", f"{product.name} is not offered on {stack.provider}",
                                f"{stack.provider} offers: {', '.join(offered)}")
+
+
+def _cache_sharers(m: Model) -> str:
+    if m.disaggregation:
+        return "its prefill and decode pods"
+    if m.autoscaling:
+        return f"its autoscaled replicas (up to {m.autoscaling.max_replicas})"
+    return f"its {m.replicas * m.nodes_per_replica} pods"
+
+
+@check
+def cache_storage_class(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
+    """A cache volume several pods mount is ReadWriteMany; block storage cannot be, so the claim and
+    every pod of the model would stay Pending."""
+    prov = stack.provider
+    for m in stack.models:
+        if not m.cache or not m.shares_cache:
+            continue
+        base = P + ("models", m.index, "cache")
+        path = base + ("storageClass",) if "storageClass" in doc.data["spec"]["models"][m.index]["cache"] else base
+        cls = m.cache.storage_class
+        shared = f"model {m.name!r} mounts one cache volume from {_cache_sharers(m)}, so the claim is ReadWriteMany"
+        what = block_storage_class(prov, cls)
+        if what:
+            named = f"{cls!r}" if cls else "the default class standard"
+            yield doc.diag(path, "INF242", f"{shared}; {named} on {prov} is {what}, which cannot be ReadWriteMany: "
+                           "the claim would stay Pending, and the model's pods with it", f"use {RWX_CHOICES[prov]}")
+        elif cls is None and prov in CLOUD_DEFAULT_CLASS:
+            yield doc.diag(path, "INF504", f"{shared}, and names no storageClass: the default class of {prov} "
+                           f"clusters is usually {CLOUD_DEFAULT_CLASS[prov]}, which cannot be ReadWriteMany",
+                           f"name a class: {RWX_CHOICES[prov]}", severity=WARNING)
 
 
 @check
