@@ -87,7 +87,7 @@ def test_schema_command_prints_the_schema(capsys):
 POLICY_FIXTURES = ROOT / "tests" / "policy" / "fixtures"
 
 
-@pytest.mark.parametrize("command", [["validate", str(EXAMPLES[0]), str(ROOT / "examples" / "eks-h100-pd.yaml")], ["rules"],
+@pytest.mark.parametrize("command", [["validate", *map(str, EXAMPLES)], ["rules"],
                                      ["check", "--policies-only", str(POLICY_FIXTURES)]])
 def test_offline_commands_do_not_import_pulumi(command):
     code = (f"import sys; from inferstack.cli import main; main({command!r}); "

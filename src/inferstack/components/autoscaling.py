@@ -8,11 +8,14 @@ autoscaler does this natively (Kthena, AIBrix, OME) do not use this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import versions
-from ..render.context import RenderContext
 from ..render.result import Install
 from ..spec.model import Model
+
+if TYPE_CHECKING:  # render.context loads Jinja2; validate imports this module for its metric tables
+    from ..render.context import RenderContext
 
 NAMESPACE = "monitoring"
 PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc"

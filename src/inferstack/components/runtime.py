@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import versions
-from ..render.context import Placement
 from ..spec.model import Model, Parallelism
+
+if TYPE_CHECKING:  # render.context loads Jinja2; validate imports this module for its runtime tables
+    from ..render.context import Placement
 
 CACHE_MOUNT = "/cache"
 PVC_MOUNT_ROOT = "/mnt/models"
