@@ -88,6 +88,7 @@ _RULES = (
     Rule("INF502", "unpinned-image", "error", "Images must be pinned to a tag or digest, never `latest` or untagged."),
     Rule("INF503", "single-stage-benchmark", "warning", "A benchmark with one rate gives no latency-throughput curve."),
     Rule("INF504", "cache-default-class", "warning", "A ReadWriteMany model-cache volume on a cloud cluster's default StorageClass, which is block storage there; name an RWX class."),
+    Rule("INF505", "unlabelled-existing-pool", "warning", "A pool of existing nodes without labels: nothing but a GPU request keeps its models' pods on those nodes."),
     # -- check: Kubernetes objects
     Rule("CHK001", "yaml", "error", "The file cannot be read as YAML/JSON objects: syntax, encoding, duplicate keys, tags or non-string keys."),
     Rule("CHK002", "not-an-object", "error", "A document is not a Kubernetes object: not a mapping, or apiVersion/kind missing or not strings."),

@@ -408,6 +408,14 @@ def provider_fields(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
                     yield doc.diag(base + (key,), "INF231", f"{key} is not used with existing nodes", "give the node count as nodes")
             if "nodes" not in raw:
                 yield doc.diag(base, "INF232", f"pool {pool.name!r} needs nodes", "the number of existing nodes the pool describes")
+            if not pool.labels and any(m.node_pool == pool.name for m in stack.models):
+                # inferstack labels the nodes it creates; existing nodes are selected by these labels only
+                product = PRODUCTS.get(pool.accelerator.product) if pool.accelerator else None
+                example = (f"nvidia.com/gpu.product: {product.gfd} (GPU Feature Discovery)"
+                           if product and product.vendor == "nvidia" else "node.kubernetes.io/instance-type")
+                yield doc.diag(base, "INF505", f"pool {pool.name!r} has no labels: its models' pods get no node "
+                               "selector and may run on any node that fits them",
+                               f"add labels that select the pool's nodes, e.g. {example}", severity=WARNING)
         else:
             if "nodes" in raw:
                 yield doc.diag(base + ("nodes",), "INF231", f"nodes is not used on {prov}", "autoscaled pools take minNodes and maxNodes")
