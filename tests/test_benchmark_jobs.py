@@ -63,22 +63,47 @@ def test_job_has_no_retries_a_deadline_and_a_preflight():
         {"key": "nvidia.com/gpu", "effect": "NoSchedule", "operator": "Equal", "value": "present"}]
 
 
-@pytest.mark.parametrize("tool", ["inference-perf", "vllm-bench", "guidellm"])
-def test_preflight_proves_the_api_the_tool_calls(tool):
-    objs = rendered_jobs(tool=tool)
+def test_every_dataset_of_the_schema_has_an_api():
+    schema = json.loads((ROOT / "schemas" / "inferencestack.v1alpha1.schema.json").read_text())
+    [enum] = [v["enum"] for v in _walk(schema) if set(v.get("enum", ())) >= {"random", "sharegpt"}]
+    assert sorted(benchmarks.DATASET_API) == sorted(enum)
+    # synthetic token datasets use the API every model serves (base models have no chat template)
+    assert {d: a.path for d, a in benchmarks.DATASET_API.items()} == {
+        "random": "/v1/completions", "shared-prefix": "/v1/completions", "sharegpt": "/v1/chat/completions"}
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)
+
+
+TOOL_DATASETS = [("inference-perf", "random"), ("inference-perf", "shared-prefix"), ("inference-perf", "sharegpt"),
+                 ("vllm-bench", "random"), ("guidellm", "random")]  # INF241: the others run random only
+
+
+@pytest.mark.parametrize(("tool", "dataset"), TOOL_DATASETS)
+def test_preflight_proves_the_api_the_tool_calls(tool, dataset):
+    objs = rendered_jobs(tool=tool, dataset=dataset)
     script = objs["ConfigMap"]["data"]["preflight.sh"]
     assert script == (SCRIPTS / "preflight.sh").read_text()
-    assert f'chat_url="$BASE_URL{benchmarks.CHAT_COMPLETIONS}"' in script
-    assert '\\"max_tokens\\":1}"' in script and '--data-raw "$request" "$chat_url"' in script
     [pre] = objs["Job"]["spec"]["template"]["spec"]["initContainers"]
-    assert {e["name"]: e["value"] for e in pre["env"]}["MODEL"] == "qwen-small"
+    env = {e["name"]: e["value"] for e in pre["env"]}
+    chat = dataset == "sharegpt"
+    path = "/v1/chat/completions" if chat else "/v1/completions"
+    assert (env["MODEL"], env["API_PATH"], env["API_KIND"]) == ("qwen-small", path, "chat" if chat else "completion")
     data = objs["ConfigMap"]["data"]
-    if tool == "inference-perf":
-        assert yaml.safe_load(data["config.yml"])["api"]["type"] == "chat"
-    elif tool == "vllm-bench":
-        assert f"--backend openai-chat --base-url http://router.ns.svc.cluster.local:80 --endpoint {benchmarks.CHAT_COMPLETIONS} " in data["run.sh"]
-    else:  # GuideLLM v0.7.3's openai_http backend defaults to request_format /v1/chat/completions
-        assert "request_format" not in data["run.sh"]
+    if tool == "inference-perf":  # v0.6.1 APIType values; its random generator supports completion only
+        assert yaml.safe_load(data["config.yml"])["api"] == {"type": "chat" if chat else "completion", "streaming": True}
+    elif tool == "vllm-bench":  # vLLM v0.11.0: backend openai = /v1/completions, openai-chat = chat
+        assert "--backend openai --base-url http://router.ns.svc.cluster.local:80 --endpoint /v1/completions " in data["run.sh"]
+    else:  # GuideLLM v0.7.3's openai_http backend defaults to /v1/chat/completions: always set
+        assert ("--backend kind=openai_http,target=http://router.ns.svc.cluster.local:80,model=qwen-small,"
+                "request_format=/v1/completions ") in data["run.sh"]
 
 
 def test_inference_perf_config_carries_the_workload_and_headers():
@@ -198,11 +223,14 @@ def test_verdict_fails_without_results(tmp_path):
 
 
 class _Models(http.server.BaseHTTPRequestHandler):
-    """A model endpoint: GET /v1/models lists `served`; POST /v1/chat/completions answers 503
-    `not_ready` times (None: always), then 200. Every request lands in `seen`."""
+    """A model endpoint: GET /v1/models lists `served`; POST /v1/completions (a prompt) and
+    /v1/chat/completions (messages) answer 503 `not_ready` times (None: always), then 200; chat
+    answers 400 as vLLM does when the model has no chat template (`chat_template` False: a base
+    model). Every request lands in `seen`."""
 
     served = ["other"]
     not_ready: int | None = 0
+    chat_template = True
     seen: list = []
 
     def _answer(self, status, payload):
@@ -222,14 +250,22 @@ class _Models(http.server.BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server API
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         _Models.seen.append(("POST", self.path, dict(self.headers), body))
-        if self.path != "/v1/chat/completions":
+        request = json.loads(body)
+        needs = {"/v1/completions": "prompt", "/v1/chat/completions": "messages"}.get(self.path)
+        if needs is None:
             self._answer(404, {"error": "not found"})
+        elif needs not in request:
+            self._answer(400, {"error": f"field required: {needs}"})
         elif _Models.not_ready is None or _Models.not_ready > 0:
             if _Models.not_ready:
                 _Models.not_ready -= 1
             self._answer(503, {"error": "no healthy upstream"})
-        else:
+        elif needs == "messages" and not _Models.chat_template:
+            self._answer(400, {"error": {"message": "default chat template is no longer allowed", "code": 400}})
+        elif needs == "messages":
             self._answer(200, {"object": "chat.completion", "choices": [{"index": 0, "message": {"content": "Hi"}}]})
+        else:
+            self._answer(200, {"object": "text_completion", "choices": [{"index": 0, "text": " Hi"}]})
 
     def log_message(self, *args):
         pass
@@ -239,7 +275,7 @@ class _Models(http.server.BaseHTTPRequestHandler):
 def models_server():
     if not (shutil.which("sh") and shutil.which("curl")):
         pytest.skip("the preflight needs sh and curl")
-    _Models.served, _Models.not_ready, _Models.seen = ["other"], 0, []
+    _Models.served, _Models.not_ready, _Models.chat_template, _Models.seen = ["other"], 0, True, []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Models)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -247,40 +283,77 @@ def models_server():
     server.server_close()
 
 
-def preflight(url, model, timeout="0", *headers):
-    env = dict(os.environ, BASE_URL=url, MODEL=model, PREFLIGHT_TIMEOUT_SECONDS=timeout, PREFLIGHT_INTERVAL_SECONDS="0.1")
+COMPLETION_ENV = {"API_PATH": "/v1/completions", "API_KIND": "completion"}
+CHAT_ENV = {"API_PATH": "/v1/chat/completions", "API_KIND": "chat"}
+
+
+def preflight(url, model, timeout="0", *headers, api=None):
+    env = dict(os.environ, BASE_URL=url, MODEL=model, PREFLIGHT_TIMEOUT_SECONDS=timeout, PREFLIGHT_INTERVAL_SECONDS="0.1",
+               **(api or COMPLETION_ENV))
     return subprocess.run(["sh", str(SCRIPTS / "preflight.sh"), *headers], env=env, capture_output=True, text=True, timeout=30)
 
 
-def test_preflight_passes_when_the_model_is_listed_and_answers_and_sends_headers(models_server):
+@pytest.mark.parametrize("dataset", sorted(benchmarks.DATASET_API))
+def test_preflight_passes_when_the_model_is_listed_and_answers_and_sends_headers(models_server, dataset):
+    api = benchmarks.DATASET_API[dataset]  # the env the Job sets for this dataset
     _Models.served = ["qwen-small", "sql-lora"]
-    r = preflight(models_server, "sql-lora", "0", "-H", "routing-strategy: pd")
+    r = preflight(models_server, "sql-lora", "0", "-H", "routing-strategy: pd",
+                  api={"API_PATH": api.path, "API_KIND": api.preflight})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[-1] == f"preflight: POST {models_server}/v1/chat/completions for sql-lora answered 200"
+    assert r.stdout.splitlines()[-1] == f"preflight: POST {models_server}{api.path} for sql-lora answered 200"
     [(_, _, listing, _), (_, path, headers, body)] = _Models.seen
     assert listing["routing-strategy"] == headers["routing-strategy"] == "pd"
-    assert path == "/v1/chat/completions" and headers["Content-Type"] == "application/json"
-    assert json.loads(body) == {"model": "sql-lora", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 1}
+    assert path == api.path and headers["Content-Type"] == "application/json"
+    if api.preflight == "chat":
+        assert json.loads(body) == {"model": "sql-lora", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 1}
+    else:
+        assert json.loads(body) == {"model": "sql-lora", "prompt": "Hello", "max_tokens": 1}
 
 
-def test_preflight_waits_for_a_completion_after_the_model_is_listed(models_server):
+def test_preflight_of_a_synthetic_dataset_passes_on_a_base_model_without_chat_template(models_server):
+    """Llama-2-7b-hf (aks-lora-autoscaling) has no chat template: vLLM answers chat with 400."""
+    _Models.served, _Models.chat_template = ["sql-lora"], False
+    assert preflight(models_server, "sql-lora", "0", api=CHAT_ENV).returncode == 1
+    _Models.seen = []
+    r = preflight(models_server, "sql-lora", "0", api=COMPLETION_ENV)
+    assert r.returncode == 0, r.stderr
+    assert [(method, path) for method, path, _, _ in _Models.seen] == [("GET", "/v1/models"), ("POST", "/v1/completions")]
+
+
+@pytest.mark.parametrize("api", [COMPLETION_ENV, CHAT_ENV], ids=["completion", "chat"])
+def test_preflight_waits_for_a_completion_after_the_model_is_listed(models_server, api):
     """Routers that list a name from their routing config answer 503 until a pod has loaded the weights."""
     _Models.served, _Models.not_ready = ["qwen-small"], 3
-    r = preflight(models_server, "qwen-small", "20")
+    r = preflight(models_server, "qwen-small", "20", api=api)
     assert r.returncode == 0, r.stderr
     assert [(method, path) for method, path, _, _ in _Models.seen] == [
-        ("GET", "/v1/models")] + [("POST", "/v1/chat/completions")] * 4
+        ("GET", "/v1/models")] + [("POST", api["API_PATH"])] * 4
     assert "lists qwen-small" in r.stdout and "answered 200" in r.stdout
 
 
-def test_preflight_fails_when_the_completion_never_answers(models_server):
+@pytest.mark.parametrize("api", [COMPLETION_ENV, CHAT_ENV], ids=["completion", "chat"])
+def test_preflight_fails_when_the_completion_never_answers(models_server, api):
     _Models.served, _Models.not_ready = ["qwen-small"], None
-    r = preflight(models_server, "qwen-small", "2")  # date +%s: at least 1 s of polling
+    r = preflight(models_server, "qwen-small", "2", api=api)  # date +%s: at least 1 s of polling
     assert r.returncode == 1
     assert "lists qwen-small" in r.stdout
-    assert f"POST {models_server}/v1/chat/completions for qwen-small did not answer 200 after 2s" in r.stderr
+    assert f"POST {models_server}{api['API_PATH']} for qwen-small did not answer 200 after 2s" in r.stderr
     assert "HTTP 503" in r.stderr and "no healthy upstream" in r.stderr
     assert len(_Models.seen) > 2  # it polled
+
+
+@pytest.mark.parametrize("api", [
+    {"API_PATH": "/v1/embeddings", "API_KIND": "completion"},
+    {"API_PATH": "/v1/completions?x=1", "API_KIND": "completion"},
+    {"API_PATH": "", "API_KIND": "chat"},
+    {"API_PATH": "/v1/completions", "API_KIND": "messages"},
+    {"API_PATH": "/v1/chat/completions", "API_KIND": ""},
+])
+def test_preflight_refuses_an_unknown_api(models_server, api):
+    _Models.served = ["qwen-small"]
+    r = preflight(models_server, "qwen-small", api=api)
+    assert r.returncode == 2 and ("preflight: API_PATH" in r.stderr or "preflight: API_KIND" in r.stderr)
+    assert _Models.seen == []
 
 
 def test_preflight_reports_an_unreachable_endpoint(models_server):
@@ -339,16 +412,20 @@ def test_job_targets_the_engines_endpoint_with_served_name_and_headers(engine, e
         [pre] = job["spec"]["template"]["spec"]["initContainers"]
         env = {e["name"]: e["value"] for e in pre["env"]}
         assert (env["BASE_URL"], env["MODEL"]) == (endpoint.base_url, bench.model)
+        api = benchmarks.DATASET_API[bench.workload.dataset]  # the preflight proves the API the tool calls
+        assert (env["API_PATH"], env["API_KIND"]) == (api.path, api.preflight)
         headers = [a for k, v in sorted(endpoint.headers.items()) for a in ("-H", f"{k}: {v}")]
         assert pre["command"] == ["/bin/sh", "/config/preflight.sh", *headers]
         if bench.tool == "inference-perf":
             config = yaml.safe_load(data["config.yml"])
             assert (config["server"]["base_url"], config["server"]["model_name"]) == (endpoint.base_url, bench.model)
             assert config["api"].get("headers", {}) == endpoint.headers
+            assert config["api"]["type"] == api.inference_perf
         elif bench.tool == "vllm-bench":
             assert f"--base-url {endpoint.base_url} " in data["run.sh"] and f"--model {bench.model} " in data["run.sh"]
+            assert f"--backend {api.vllm_backend} " in data["run.sh"] and f"--endpoint {api.path} " in data["run.sh"]
         else:
-            assert f"target={endpoint.base_url},model={bench.model}" in data["run.sh"]
+            assert f"target={endpoint.base_url},model={bench.model},request_format={api.path} " in data["run.sh"]
         run = json.loads(data["run.json"])
         assert run["stack"]["engine"] == engine and run["stack"]["specHash"] == rendered.summary["specHash"]
         assert run["stack"]["versions"] == rendered.summary["versions"]["installs"]

@@ -1,9 +1,9 @@
 """Benchmark Jobs: one ConfigMap + Job per benchmarks[] entry, against the engine's recorded endpoint.
 
 Every Job: a preflight init container that waits until GET /v1/models lists the served name and a
-1-token chat completion for it answers 200 (and fails the Job otherwise: several routers list a
-name from their routing config before any pod has loaded the weights); the tool (inference-perf, `vllm bench serve` or GuideLLM) with the
-spec's workload; then a verdict step that prints the run identity (`run.json`: engine, pinned
+1-token request to the API the tool calls answers 200 (and fails the Job otherwise: several routers
+list a name from their routing config before any pod has loaded the weights); the tool
+(inference-perf, `vllm bench serve` or GuideLLM) with the spec's workload; then a verdict step that prints the run identity (`run.json`: engine, pinned
 versions, spec hash, GPUs, SLO) and the result files between markers in the log (what
 `inferstack bench collect` reads) and fails the Job when the error rate exceeds
 `slo.maxErrorRate`. No retries (backoffLimit 0) so runs never mix; a deadline bounds the Job.
@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import math
 import shlex
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from .. import versions
 from ..bench.identity import run_identity
@@ -27,11 +29,29 @@ from . import runtime
 
 PHASE = "50-benchmarks"
 PREFLIGHT_TIMEOUT_SECONDS = 1800  # weights can take a while to load before the model answers
-# The API every tool calls (inference-perf api.type chat, vllm bench --endpoint, GuideLLM v0.7.3's
-# openai_http default request_format) and so the one the preflight proves ready.
-CHAT_COMPLETIONS = "/v1/chat/completions"
 RESULT_TTL_SECONDS = 7 * 24 * 3600  # keep finished Jobs (and their logs) for collection
 TOOL_RESOURCES = {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}
+
+
+@dataclass(frozen=True)
+class Api:
+    """One OpenAI-compatible generation API and how each tool (at its pinned version) is told to call it."""
+
+    path: str  # also GuideLLM's openai_http request_format
+    preflight: str  # the request body preflight.sh sends: "completion" (prompt) or "chat" (messages)
+    inference_perf: str  # api.type
+    vllm_backend: str  # vllm bench serve --backend (vLLM v0.11.0 ASYNC_REQUEST_FUNCS)
+
+
+COMPLETIONS = Api("/v1/completions", "completion", "completion", "openai")
+CHAT_COMPLETIONS = Api("/v1/chat/completions", "chat", "chat", "openai-chat")
+
+# The API a workload's dataset is sent through. Synthetic token datasets have no conversation:
+# the text-completions API serves them on every model, base or instruct (chat needs a chat template
+# in the tokenizer; vLLM answers 400 without one) and counts exactly the sampled prompt tokens.
+# ShareGPT holds real conversations: chat. (inference-perf v0.6.1's random generator only supports
+# completion; its text-only shared_prefix generator always sends /v1/completions.)
+DATASET_API = MappingProxyType({"random": COMPLETIONS, "shared-prefix": COMPLETIONS, "sharegpt": CHAT_COMPLETIONS})
 
 
 class BenchmarkNotExpressible(RenderRefused):
@@ -51,10 +71,14 @@ def tokenizer(model: Model) -> str | None:
     return model.source_path if model.source_scheme == "hf" else None
 
 
+def api_for(bench: Benchmark) -> Api:
+    return DATASET_API[bench.workload.dataset]
+
+
 def inference_perf_config(bench: Benchmark, endpoint: Endpoint, model: Model) -> dict:
     w = bench.workload
     config: dict = {
-        "api": {"type": "chat", "streaming": True},
+        "api": {"type": api_for(bench).inference_perf, "streaming": True},
         "server": {"type": "sglang" if model.runtime == "sglang" else "vllm", "model_name": bench.model,
                    "base_url": endpoint.base_url, "ignore_eos": True},
     }
@@ -93,13 +117,14 @@ def _verdict(tool: str, bench: Benchmark) -> str:
 def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
     """The tool's driver script: run every rate stage, then the verdict."""
     w = bench.workload
+    api = api_for(bench)
     lines = ["#!/bin/sh", "set -u", "status=0"]
     if bench.tool == "inference-perf":
         lines.append(_sh(["inference-perf", "--config_file", "/config/config.yml"]) + " || status=$?")
     elif bench.tool == "vllm-bench":
         for i, rate in enumerate(w.rates):
-            argv = ["vllm", "bench", "serve", "--backend", "openai-chat", "--base-url", endpoint.base_url,
-                    "--endpoint", CHAT_COMPLETIONS, "--model", bench.model,
+            argv = ["vllm", "bench", "serve", "--backend", api.vllm_backend, "--base-url", endpoint.base_url,
+                    "--endpoint", api.path, "--model", bench.model,
                     "--dataset-name", "random", "--random-input-len", str(w.input_tokens),
                     "--random-output-len", str(w.output_tokens), "--ignore-eos",
                     "--num-prompts", str(max(1, math.ceil(rate * w.duration_seconds))), "--request-rate", f"{rate:g}",
@@ -110,7 +135,7 @@ def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
             lines.append(_sh(argv) + " || status=$?")
     else:  # guidellm
         argv = ["guidellm", "run",
-                "--backend", f"kind=openai_http,target={endpoint.base_url},model={bench.model}",
+                "--backend", f"kind=openai_http,target={endpoint.base_url},model={bench.model},request_format={api.path}",
                 "--data", f"kind=synthetic_text,prompt_tokens={w.input_tokens},output_tokens={w.output_tokens}",
                 "--profile", safe_dump({"kind": "constant", "rate": list(w.rates)}, default_flow_style=True).strip(),
                 "--constraint", f"kind=max_duration,seconds={w.duration_seconds}",
@@ -140,6 +165,13 @@ def placement(ctx: RenderContext) -> tuple[dict, list]:
     for pool in stack.accelerator_pools:
         tolerations += [t for t in pool_tolerations(pool) if t not in tolerations]
     return {}, tolerations
+
+
+def preflight_env(bench: Benchmark, endpoint: Endpoint) -> list[dict]:
+    api = api_for(bench)
+    return [{"name": "BASE_URL", "value": endpoint.base_url}, {"name": "MODEL", "value": bench.model},
+            {"name": "API_PATH", "value": api.path}, {"name": "API_KIND", "value": api.preflight},
+            {"name": "PREFLIGHT_TIMEOUT_SECONDS", "value": str(PREFLIGHT_TIMEOUT_SECONDS)}]
 
 
 def render(ctx: RenderContext) -> None:
@@ -177,8 +209,7 @@ def render(ctx: RenderContext) -> None:
             node_selector=node_selector, tolerations=tolerations,
             preflight_image=versions.image("curl"),
             preflight_command=["/bin/sh", "/config/preflight.sh", *headers],
-            preflight_env=[{"name": "BASE_URL", "value": endpoint.base_url}, {"name": "MODEL", "value": bench.model},
-                           {"name": "PREFLIGHT_TIMEOUT_SECONDS", "value": str(PREFLIGHT_TIMEOUT_SECONDS)}],
+            preflight_env=preflight_env(bench, endpoint),
             preflight_security_context=runtime.security_context(versions.image("curl")),
             image=image,
             security_context=runtime.security_context(image),
