@@ -416,16 +416,21 @@ def test_job_targets_the_engines_endpoint_with_served_name_and_headers(engine, e
         assert (env["API_PATH"], env["API_KIND"]) == (api.path, api.preflight)
         headers = [a for k, v in sorted(endpoint.headers.items()) for a in ("-H", f"{k}: {v}")]
         assert pre["command"] == ["/bin/sh", "/config/preflight.sh", *headers]
+        # every tool builds prompts with the served model's Hub tokenizer, never a lookup of the served name
+        hub_id = stack.model(bench.base_model).source_path
         if bench.tool == "inference-perf":
             config = yaml.safe_load(data["config.yml"])
             assert (config["server"]["base_url"], config["server"]["model_name"]) == (endpoint.base_url, bench.model)
             assert config["api"].get("headers", {}) == endpoint.headers
             assert config["api"]["type"] == api.inference_perf
+            assert config["tokenizer"] == {"pretrained_model_name_or_path": hub_id}
         elif bench.tool == "vllm-bench":
             assert f"--base-url {endpoint.base_url} " in data["run.sh"] and f"--model {bench.model} " in data["run.sh"]
             assert f"--backend {api.vllm_backend} " in data["run.sh"] and f"--endpoint {api.path} " in data["run.sh"]
+            assert f"--tokenizer {hub_id}" in data["run.sh"]
         else:
             assert f"target={endpoint.base_url},model={bench.model},request_format={api.path} " in data["run.sh"]
+            assert f"--tokenizer kind=huggingface_auto,model={hub_id} " in data["run.sh"]
         run = json.loads(data["run.json"])
         assert run["stack"]["engine"] == engine and run["stack"]["specHash"] == rendered.summary["specHash"]
         assert run["stack"]["versions"] == rendered.summary["versions"]["installs"]

@@ -65,7 +65,7 @@ _RULES = (
     Rule("INF237", "accelerator-product", "error", "The accelerator product must be known for the provider so that node pools can request it."),
     Rule("INF238", "gpu-sharing", "error", "GPU sharing needs an NVIDIA device plugin that implements it."),
     Rule("INF239", "kubernetes-version", "error", "The Kubernetes version must be one inferstack has schemas (and, on kind, a pinned node image) for."),
-    Rule("INF241", "benchmark-tool", "error", "The benchmark tool cannot run the requested workload (vllm-bench and guidellm run the random dataset)."),
+    Rule("INF241", "benchmark-tool", "error", "The benchmark tool cannot run the requested workload (vllm-bench and guidellm run the random dataset; every tool needs the model's Hugging Face tokenizer)."),
     Rule("INF242", "cache-access-mode", "error", "A model-cache volume that several pods mount is ReadWriteMany; its storageClass must not be the provider's block storage (EBS, Azure Disk, Persistent Disk) or kind's local-path."),
     # -- engine capabilities
     Rule("INF301", "engine-capability", "error", "The chosen engine cannot express a requested feature; the message names the engines that can."),

@@ -66,9 +66,11 @@ def endpoint_for(ctx: RenderContext, bench: Benchmark) -> Endpoint:
     return next(e for e in ctx.endpoints if e.model == bench.model)
 
 
-def tokenizer(model: Model) -> str | None:
-    """The Hugging Face id tools use to count tokens (None when the weights are not on the Hub)."""
-    return model.source_path if model.source_scheme == "hf" else None
+def tokenizer(model: Model) -> str:
+    """The Hugging Face id every tool builds and counts prompts with: the model's weights are on the Hub
+    (validate refuses benchmarks of other models, INF241). Without it the tools would look up the
+    served name there."""
+    return model.source_path
 
 
 def api_for(bench: Benchmark) -> Api:
@@ -84,8 +86,7 @@ def inference_perf_config(bench: Benchmark, endpoint: Endpoint, model: Model) ->
     }
     if endpoint.headers:
         config["api"]["headers"] = dict(endpoint.headers)
-    if tokenizer(model):
-        config["tokenizer"] = {"pretrained_model_name_or_path": tokenizer(model)}
+    config["tokenizer"] = {"pretrained_model_name_or_path": tokenizer(model)}
     if w.dataset == "random":
         config["data"] = {
             "type": "random",
@@ -129,13 +130,13 @@ def run_script(bench: Benchmark, endpoint: Endpoint, model: Model) -> str:
                     "--random-output-len", str(w.output_tokens), "--ignore-eos",
                     "--num-prompts", str(max(1, math.ceil(rate * w.duration_seconds))), "--request-rate", f"{rate:g}",
                     "--percentile-metrics", "ttft,tpot,itl,e2el", "--metric-percentiles", "50,90,95,99",
-                    "--save-result", "--result-dir", "/results", "--result-filename", f"stage-{i}-rate-{rate:g}.json"]
-            if tokenizer(model):
-                argv += ["--tokenizer", tokenizer(model)]
+                    "--save-result", "--result-dir", "/results", "--result-filename", f"stage-{i}-rate-{rate:g}.json",
+                    "--tokenizer", tokenizer(model)]
             lines.append(_sh(argv) + " || status=$?")
     else:  # guidellm
         argv = ["guidellm", "run",
                 "--backend", f"kind=openai_http,target={endpoint.base_url},model={bench.model},request_format={api.path}",
+                "--tokenizer", f"kind=huggingface_auto,model={tokenizer(model)}",
                 "--data", f"kind=synthetic_text,prompt_tokens={w.input_tokens},output_tokens={w.output_tokens}",
                 "--profile", safe_dump({"kind": "constant", "rate": list(w.rates)}, default_flow_style=True).strip(),
                 "--constraint", f"kind=max_duration,seconds={w.duration_seconds}",

@@ -587,6 +587,13 @@ def benchmark_tools(doc: SourceDoc, stack: Stack) -> Iterator[Diagnostic]:
             yield doc.diag(P + ("benchmarks", b.index, "workload", "dataset"), "INF241",
                            f"{b.tool} runs the random dataset only here, not {b.workload.dataset}",
                            "use tool inference-perf for sharegpt and shared-prefix")
+        model = next((m for m in stack.models if m.name == b.base_model), None)
+        if model and model.source_scheme != "hf":
+            # every tool builds and counts prompts with the model's tokenizer, fetched from the Hub
+            yield doc.diag(P + ("benchmarks", b.index, "model"), "INF241",
+                           f"{b.tool} needs the tokenizer of model {model.name!r} from Hugging Face, but its weights come "
+                           f"from {model.source_scheme}://, which the benchmark Job cannot read",
+                           "benchmark a model served from hf://, or drop the benchmark")
 
 
 # --- secrets and pins --------------------------------------------------------------------
