@@ -86,18 +86,24 @@ def test_no_ray_based_replica_is_rendered_so_no_kuberay_install_is_added(doc):
     assert "KubeRay operator v1.2.1, idle" in installs["aibrix-core"].note
 
 
-def test_the_core_note_says_how_to_pin_the_bundles_redis_which_runs_latest():
-    """aibrix-core v0.7.0 is `kustomize build config/overlays/release`: Deployment aibrix-redis-master
-    (namePrefix aibrix-) in aibrix-system, container master, image redis with newTag latest. A merge patch
-    would have to restate the container list and a manifest bundle is applied from its URL as is, so the
-    install note carries the pin (a tag of the 7.4 line AIBrix's Helm chart uses)."""
+def test_the_core_note_says_how_to_pin_the_images_the_bundle_leaves_on_moving_tags():
+    """aibrix-core v0.7.0 is `kustomize build config/overlays/release` (namePrefix aibrix-, namespace
+    aibrix-system): redis newTag latest, busybox newTag stable. A merge patch would have to restate the
+    container list and a manifest bundle is applied from its URL as is, so the install note carries the pins."""
     core = next(i for i in render(spec()).installs if i.name == "aibrix-core")
     assert core.method == "manifest" and not core.patches
-    pinned = versions.image("aibrix-redis")
-    assert pin_problem(aibrix.REDIS_BUNDLE_IMAGE) and pin_problem(pinned) is None
-    assert pinned.startswith("redis:7.4.")
-    assert ("the mutable image redis:latest" in core.note
-            and f"kubectl -n aibrix-system set image deployment/aibrix-redis-master master={pinned}" in core.note)
+    mutable = versions.mutable_images("aibrix-core")
+    assert {(m["deployment"], m["container"], m["image"]) for m in mutable} == {
+        ("aibrix-redis-master", "master", "redis"), ("aibrix-metadata-service", "init-redis", "busybox"),
+        ("aibrix-gateway-plugins", "init-c", "busybox")}
+    assert versions.image("aibrix-redis").startswith("redis:7.4.")  # the line AIBrix's Helm chart deploys
+    for m in mutable:
+        upstream, pinned = f"{m['image']}:{m['tag']}", versions.image(m["pin"])
+        assert pin_problem(upstream) or m["tag"] == "stable"  # a moving tag POL001 cannot tell from a version
+        assert pin_problem(pinned) is None and pinned.startswith(m["image"] + ":")
+        assert f"{m['deployment']}/{m['container']} runs {upstream}" in core.note
+        assert (f"kubectl -n aibrix-system set image deployment/{m['deployment']} {m['container']}={pinned}"
+                in core.note)
 
 
 # --- Deployment path -------------------------------------------------------------------------------

@@ -127,6 +127,24 @@ BUNDLES = MappingProxyType(
 # What the AIBrix v0.7.0 bundles pin inside them (for notes and docs; the bundles above install them).
 AIBRIX_PINS = MappingProxyType({"envoyGateway": "v1.2.8", "kubeRayOperator": "v1.2.1"})
 
+# Containers of the manifest bundles above that upstream leaves on moving tags, and the IMAGES key of the
+# pin to set instead. Bundles are applied as published (only Helm releases are post-rendered), so the
+# install note gives the `kubectl set image` step. Kept here, with every other version, for review.
+BUNDLE_MUTABLE_IMAGES = MappingProxyType(
+    {
+        # aibrix-core v0.7.0 = kustomize build config/overlays/release (namePrefix aibrix-, namespace
+        # aibrix-system): its image list sets redis newTag latest and busybox newTag stable.
+        "aibrix-core": (
+            {"namespace": "aibrix-system", "deployment": "aibrix-redis-master", "container": "master",
+             "image": "redis", "tag": "latest", "pin": "aibrix-redis"},
+            {"namespace": "aibrix-system", "deployment": "aibrix-metadata-service", "container": "init-redis",
+             "image": "busybox", "tag": "stable", "pin": "aibrix-busybox"},
+            {"namespace": "aibrix-system", "deployment": "aibrix-gateway-plugins", "container": "init-c",
+             "image": "busybox", "tag": "stable", "pin": "aibrix-busybox"},
+        ),
+    }
+)
+
 # Container images. Keys are stable names used by templates and engines.
 IMAGES = MappingProxyType(
     {
@@ -144,10 +162,10 @@ IMAGES = MappingProxyType(
         "curl": "curlimages/curl:8.11.1",
         # AIBrix: the runtime sidecar that downloads LoRA artifacts (s3/gcs/huggingface) for ModelAdapters
         "aibrix-runtime": "aibrix/runtime:v0.7.0",
-        # AIBrix: not deployed by inferstack. The aibrix-core v0.7.0 bundle runs its Redis as redis:latest
-        # (config/overlays/release sets newTag: latest); the install note gives this pin to set instead:
-        # the 7.4 line of AIBrix's own Helm chart (metadata.redis tag "7.4"), at its 7.4.7 patch release.
+        # Pins for images the aibrix-core bundle leaves on moving tags (BUNDLE_MUTABLE_IMAGES): Redis on the
+        # 7.4 line of AIBrix's own Helm chart (metadata.redis tag "7.4"), busybox at its current release.
         "aibrix-redis": "redis:7.4.7",
+        "aibrix-busybox": "busybox:1.37.0",
         # llm-d router v0.10.0, one coherent set: the EPP, the P/D routing sidecar, and the proxy and
         # tokenizer images the v0.10.0 router charts pair with them.
         "llm-d-epp": "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",
@@ -203,3 +221,7 @@ def image(name: str) -> str:
 
 def bundle(name: str) -> dict:
     return dict(BUNDLES[name])
+
+
+def mutable_images(bundle_name: str) -> tuple[dict, ...]:
+    return tuple(dict(m) for m in BUNDLE_MUTABLE_IMAGES.get(bundle_name, ()))

@@ -109,13 +109,6 @@ ADAPTER_MOUNT = "/tmp/aibrix/adapters"
 # spec adapter scheme -> ModelAdapter artifactURL scheme the runtime downloads
 ADAPTER_SCHEMES = {"hf": "huggingface", "s3": "s3", "gs": "gcs"}
 
-# The Redis of the aibrix-core bundle (config/metadata/redis.yaml with the release overlay's name prefix
-# and image tag): a JSON merge patch cannot change one container's image without restating the whole
-# container list, and manifest bundles are applied from their URL as is, so the install note says how to pin it.
-REDIS_DEPLOYMENT = "aibrix-redis-master"
-REDIS_CONTAINER = "master"
-REDIS_BUNDLE_IMAGE = "redis:latest"
-
 SINGLE_ROLE = "server"  # the role of a multi-node StormService without a prefill/decode split
 
 # the StormService webhook's estimate of PodSet name length: model + role + 36
@@ -259,14 +252,19 @@ def platform_installs() -> list:
                 namespace=SYSTEM_NAMESPACE,
                 note=f"controller manager, gateway plugins, metadata service and Gateway {GATEWAY_NAME} in "
                      f"{SYSTEM_NAMESPACE}; the bundle also runs KubeRay operator {pins['kubeRayOperator']}, idle here "
-                     "(multi-node replicas are StormServices, not Ray clusters). " + redis_note()),
+                     "(multi-node replicas are StormServices, not Ray clusters). " + mutable_images_note("aibrix-core")),
     ]
 
 
-def redis_note() -> str:
-    return (f"Its Redis runs the mutable image {REDIS_BUNDLE_IMAGE}: after applying the bundle, pin it with "
-            f"`kubectl -n {SYSTEM_NAMESPACE} set image deployment/{REDIS_DEPLOYMENT} "
-            f"{REDIS_CONTAINER}={versions.image('aibrix-redis')}`, and again after every re-apply of the bundle")
+def mutable_images_note(bundle: str) -> str:
+    """How to pin the containers the bundle leaves on moving tags (a JSON merge patch would restate a whole
+    container list, and bundles are applied as published)."""
+    mutable = versions.mutable_images(bundle)
+    running = ", ".join(f"{m['deployment']}/{m['container']} runs {m['image']}:{m['tag']}" for m in mutable)
+    steps = "; ".join(f"`kubectl -n {m['namespace']} set image deployment/{m['deployment']} "
+                      f"{m['container']}={versions.image(m['pin'])}`" for m in mutable)
+    return (f"Mutable upstream images ({running}): after applying the bundle, and after every re-apply, "
+            f"pin them with {steps}")
 
 
 def render_platform(ctx: RenderContext) -> None:
